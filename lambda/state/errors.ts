@@ -1,0 +1,70 @@
+/** Base class of every error a `SessionStore` throws on purpose. */
+export class StateError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StateError';
+  }
+}
+
+/**
+ * Another request holds the record's lease and did not give it back within `waitMs`, or the
+ * caller's signal aborted while waiting.
+ */
+export class SessionBusyError extends StateError {
+  /** The email whose lease could not be had. */
+  readonly clientEmail: string;
+  /** How long the store kept trying, in ms. */
+  readonly waitedMs: number;
+
+  constructor(clientEmail: string, waitedMs: number, options?: ErrorOptions) {
+    super('Another request for this client is still in progress; try again shortly.', options);
+    this.name = 'SessionBusyError';
+    this.clientEmail = clientEmail;
+    this.waitedMs = waitedMs;
+  }
+}
+
+/** The email is already used by another caller. The message never says which one. */
+export class OwnerMismatchError extends StateError {
+  /** The email the caller asked for. */
+  readonly clientEmail: string;
+
+  constructor(clientEmail: string, options?: ErrorOptions) {
+    super('This client email is in use by another caller.', options);
+    this.name = 'OwnerMismatchError';
+    this.clientEmail = clientEmail;
+  }
+}
+
+/** The lease expired and another holder took it, so the release wrote nothing. */
+export class LeaseLostError extends StateError {
+  /** The email whose lease was lost. */
+  readonly clientEmail: string;
+  /** The lease that is no longer held. */
+  readonly leaseId: string;
+
+  constructor(clientEmail: string, leaseId: string, options?: ErrorOptions) {
+    super('The session lease expired and was taken over by another request.', options);
+    this.name = 'LeaseLostError';
+    this.clientEmail = clientEmail;
+    this.leaseId = leaseId;
+  }
+}
+
+/** Store operations, named in `StoreUnavailableError` so logs say what failed. */
+export type StoreOperation = 'get' | 'recordAuthentication' | 'acquireLease' | 'release';
+
+/**
+ * The backing store is unreachable, throttled beyond the SDK's own retries, or failed in an
+ * unexpected way. The message is safe to show; the original error is the `cause`.
+ */
+export class StoreUnavailableError extends StateError {
+  /** The store operation that failed. */
+  readonly operation: StoreOperation;
+
+  constructor(operation: StoreOperation, options?: ErrorOptions) {
+    super('Session state storage is temporarily unavailable; try again shortly.', options);
+    this.name = 'StoreUnavailableError';
+    this.operation = operation;
+  }
+}

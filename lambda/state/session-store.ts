@@ -1,0 +1,99 @@
+/**
+ * Port for per-client conversation state. One record per client email; the DynamoDB adapter is the
+ * production implementation, the in-memory one serves benchmarks and unit tests.
+ *
+ * Invariants every adapter keeps:
+ * - a record's `owner` is set on first write and never changes; a different caller gets `OwnerMismatchError`;
+ * - at most one lease per record is live; a lease whose holder died expires by itself at `leaseExpiresAt`;
+ * - `acquireLease` takes the next sequence id atomically with the lease, so sequence ids of one session
+ *   are strictly increasing whatever the concurrency;
+ * - no Salesforce token and no message text is ever stored.
+ */
+export interface SessionRecord {
+  /** Normalised (trimmed, lower-cased) client email: the table's partition key. */
+  readonly clientEmail: string;
+  /** The inbound caller that first used this email (client id / subject, or `anonymous`). */
+  readonly owner: string;
+  /** Epoch ms of the last successful `authenticate` (or implicit authentication). */
+  readonly authenticatedAt?: number;
+  /** Agent API session id, when a session is open. */
+  readonly sessionId?: string;
+  /** Agent the session was started with. */
+  readonly agentId?: string;
+  /** Epoch ms when the session was started. */
+  readonly sessionStartedAt?: number;
+  /** Last sequence id handed out for `sessionId` (0 right after the session starts). */
+  readonly lastSequenceId: number;
+  /** Epoch ms of the last completed turn. */
+  readonly lastTurnAt?: number;
+  /** Epoch ms of the last write. */
+  readonly updatedAt: number;
+  /** DynamoDB TTL attribute: epoch **seconds** after which the record may be deleted. */
+  readonly expiresAt: number;
+}
+
+/** Proof of holding a record's lease; pass it back to `release`. */
+export interface Lease {
+  readonly clientEmail: string;
+  readonly owner: string;
+  readonly leaseId: string;
+  /** The record as it is with this lease held (after the sequence id was taken). */
+  readonly record: SessionRecord;
+  /** The sequence id reserved for this turn: `record.lastSequenceId`. Meaningless without a session. */
+  readonly sequenceId: number;
+}
+
+export interface AcquireLeaseOptions {
+  /** How long the lease lives if never released (the holder died): tool deadline plus a margin. */
+  readonly leaseMs: number;
+  /** How long to keep trying while another holder has the lease, before `SessionBusyError`. */
+  readonly waitMs: number;
+  /** Aborts waiting (the tool call's deadline). */
+  readonly signal?: AbortSignal;
+}
+
+/** What to write when giving a lease back. Omitted fields are left as they are. */
+export interface ReleasePatch {
+  /** A new session (resets `lastSequenceId` to `lastSequenceId` below or 0), or `null` to clear it. */
+  readonly session?: {
+    readonly sessionId: string;
+    readonly agentId: string;
+    readonly startedAt: number;
+  } | null;
+  /** Overrides the stored last sequence id (e.g. 1 after a new session's first turn). */
+  readonly lastSequenceId?: number;
+  /** Epoch ms of a completed turn. */
+  readonly lastTurnAt?: number;
+  /** Epoch ms of an implicit authentication done while holding the lease. */
+  readonly authenticatedAt?: number;
+}
+
+/**
+ * @example
+ * const lease = await store.acquireLease(email, owner, { leaseMs: 50_000, waitMs: 20_000, signal });
+ * try {
+ *   const reply = await agentforce.sendMessage({ sessionId: lease.record.sessionId!, sequenceId: lease.sequenceId, ... });
+ *   await store.release(lease, { lastTurnAt: Date.now() });
+ * } catch (err) {
+ *   await store.release(lease, {});
+ *   throw err;
+ * }
+ */
+export interface SessionStore {
+  /** Reads a record (strongly consistent); `undefined` when the email was never used. */
+  get(clientEmail: string): Promise<SessionRecord | undefined>;
+  /** Creates the record if needed, checks ownership, and stamps `authenticatedAt`. */
+  recordAuthentication(clientEmail: string, owner: string, now: number): Promise<SessionRecord>;
+  /**
+   * Takes the record's lease (creating the record if needed) and the next sequence id in one
+   * atomic write. Waits with jittered backoff while another holder has a live lease.
+   * @throws SessionBusyError when the lease cannot be had within `waitMs` (or `signal` aborts)
+   * @throws OwnerMismatchError when the record belongs to another caller
+   */
+  acquireLease(clientEmail: string, owner: string, options: AcquireLeaseOptions): Promise<Lease>;
+  /**
+   * Applies `patch` and gives the lease back in one conditional write.
+   * @throws LeaseLostError when the lease had expired and another holder took it (nothing is written)
+   */
+  release(lease: Lease, patch: ReleasePatch): Promise<SessionRecord>;
+}

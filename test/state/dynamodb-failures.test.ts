@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  ConditionalCheckFailedException,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import {
+  createDocumentClient,
+  DynamoDbSessionStore,
+} from '../../lambda/state/dynamodb-session-store.js';
+import { StoreUnavailableError } from '../../lambda/state/errors.js';
+import { freePort, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../local/dynamodb-local.js';
+import { uniqueEmail } from './session-store-contract.js';
+
+const LEASE = { leaseMs: 1_000, waitMs: 1_000 } as const;
+const cleanups: Array<() => unknown> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function localClient(endpoint: string, overrides: { requestTimeoutMs?: number } = {}) {
+  const client = createDocumentClient({
+    endpoint,
+    region: LOCAL_AWS_REGION,
+    credentials: LOCAL_AWS_CREDENTIALS,
+    ...overrides,
+  });
+  cleanups.push(() => client.destroy());
+  return client;
+}
+
+/** A server that accepts connections and never answers, like a black-holed endpoint. */
+async function silentServer(): Promise<string> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      })
+  );
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+describe('Class: DynamoDbSessionStore (failures)', () => {
+  describe('Method: acquireLease', () => {
+    it('throws StoreUnavailableError within seconds when nothing listens on the endpoint', async () => {
+      // Prepare
+      const endpoint = `http://127.0.0.1:${await freePort()}`;
+      const store = new DynamoDbSessionStore({
+        tableName: 'sessions',
+        client: localClient(endpoint),
+      });
+      const started = performance.now();
+
+      // Act
+      const error = await store
+        .acquireLease(uniqueEmail(), 'client-a', LEASE)
+        .catch((err: unknown) => err);
+
+      // Assess
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(error).toMatchObject({ operation: 'acquireLease' });
+      expect((error as Error).cause).toBeInstanceOf(Error);
+      expect((error as Error).message).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|sessions/);
+      expect(performance.now() - started).toBeLessThan(5_000);
+    });
+
+    it('throws StoreUnavailableError when the table does not exist', async () => {
+      // Prepare
+      const client = localClient(inject('dynamoDbEndpoint'));
+      const store = new DynamoDbSessionStore({ tableName: `missing-${randomUUID()}`, client });
+
+      // Act
+      const error = await store
+        .acquireLease(uniqueEmail(), 'client-a', LEASE)
+        .catch((err: unknown) => err);
+
+      // Assess
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
+    });
+
+    it('throws StoreUnavailableError when DynamoDB is still throttling after the SDK retries', async () => {
+      // Prepare
+      const client = localClient('http://127.0.0.1:1');
+      const mock = mockClient(client);
+      cleanups.push(() => mock.restore());
+      const throttled = new ProvisionedThroughputExceededException({
+        message: 'Rate exceeded',
+        $metadata: {},
+      });
+      mock.on(UpdateCommand).rejects(throttled);
+      const store = new DynamoDbSessionStore({ tableName: 'sessions', client });
+
+      // Act
+      const error = await store
+        .acquireLease(uniqueEmail(), 'client-a', LEASE)
+        .catch((err: unknown) => err);
+
+      // Assess
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).cause).toBe(throttled);
+      expect(mock.commandCalls(UpdateCommand)).toHaveLength(1);
+    });
+  });
+
+  describe('Method: acquireLease (retried write)', () => {
+    it('returns the lease when a retried write finds the lease its lost first try took', async () => {
+      // Prepare
+      const client = localClient('http://127.0.0.1:1');
+      const mock = mockClient(client);
+      cleanups.push(() => mock.restore());
+      const email = uniqueEmail();
+      mock
+        .on(UpdateCommand)
+        .callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
+          const values = input.ExpressionAttributeValues;
+          throw new ConditionalCheckFailedException({
+            message: 'The conditional request failed',
+            $metadata: {},
+            Item: {
+              clientEmail: { S: email },
+              owner: { S: 'client-a' },
+              leaseId: { S: String(values[':leaseId']) },
+              leaseExpiresAt: { N: String(values[':leaseExpiresAt']) },
+              lastSequenceId: { N: '7' },
+              updatedAt: { N: String(values[':now']) },
+              expiresAt: { N: String(values[':expiresAt']) },
+            },
+          });
+        });
+      const store = new DynamoDbSessionStore({ tableName: 'sessions', client });
+
+      // Act
+      const lease = await store.acquireLease(email, 'client-a', LEASE);
+
+      // Assess
+      expect(lease.sequenceId).toBe(7);
+      expect(lease.record).not.toHaveProperty('leaseId');
+      expect(mock.commandCalls(UpdateCommand)).toHaveLength(1);
+    });
+  });
+
+  describe('Method: get', () => {
+    it('throws StoreUnavailableError when the endpoint accepts connections but never answers', async () => {
+      // Prepare
+      const client = localClient(await silentServer(), { requestTimeoutMs: 200 });
+      const store = new DynamoDbSessionStore({ tableName: 'sessions', client });
+      const started = performance.now();
+
+      // Act
+      const error = await store.get(uniqueEmail()).catch((err: unknown) => err);
+
+      // Assess
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).cause).toMatchObject({ name: 'TimeoutError' });
+      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(store.stats).toEqual({ reads: 1, writes: 0 });
+    });
+  });
+});

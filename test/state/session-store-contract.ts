@@ -1,0 +1,469 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { LeaseLostError, OwnerMismatchError, SessionBusyError } from '../../lambda/state/errors.js';
+import type { SessionStore } from '../../lambda/state/session-store.js';
+import type { StoreStats } from '../../lambda/state/store-support.js';
+
+/** An adapter under test: the port plus the benchmark counters both adapters expose. */
+export interface StoreUnderTest extends SessionStore {
+  readonly stats: StoreStats;
+}
+
+/** Builds a fresh store; may share a table with other tests, since each test uses its own email. */
+export type MakeStore = () => StoreUnderTest | Promise<StoreUnderTest>;
+
+const OWNER = 'client-a';
+const OTHER_OWNER = 'client-b';
+const DAY_SECONDS = 24 * 60 * 60;
+/** Long enough that nothing expires by accident during a test. */
+const LONG = { leaseMs: 30_000, waitMs: 0 } as const;
+
+/** A fresh email per test keeps tests independent on a shared table. */
+export function uniqueEmail(): string {
+  return `user-${randomUUID()}@example.com`;
+}
+
+/**
+ * The behaviour every `SessionStore` adapter must share. Run it once per adapter so that the
+ * in-memory store used by benchmarks and unit tests cannot drift from the DynamoDB one.
+ */
+export function describeSessionStoreContract(name: string, makeStore: MakeStore): void {
+  describe(`Class: ${name} (SessionStore contract)`, () => {
+    describe('Method: get', () => {
+      it('returns undefined for an email never used', async () => {
+        // Prepare
+        const store = await makeStore();
+
+        // Act
+        const record = await store.get(uniqueEmail());
+
+        // Assess
+        expect(record).toBeUndefined();
+      });
+
+      it('returns the record without lease attributes while a lease is held', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const lease = await store.acquireLease(email, OWNER, LONG);
+
+        // Act
+        const record = await store.get(email);
+
+        // Assess
+        expect(record).toStrictEqual(lease.record);
+        expect(record).not.toHaveProperty('leaseId');
+        expect(record).not.toHaveProperty('leaseExpiresAt');
+      });
+
+      it('returns the same record for differently cased and padded spellings of an email', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        await store.recordAuthentication(` ${email.toUpperCase()} `, OWNER, 1_000);
+
+        // Act
+        const record = await store.get(email);
+
+        // Assess
+        expect(record).toMatchObject({ clientEmail: email, owner: OWNER, authenticatedAt: 1_000 });
+      });
+    });
+
+    describe('Method: recordAuthentication', () => {
+      it('returns a new record owned by the caller with authenticatedAt and sequence id 0', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const before = Date.now();
+
+        // Act
+        const record = await store.recordAuthentication(email, OWNER, 1_234);
+
+        // Assess
+        expect(record).toStrictEqual({
+          clientEmail: email,
+          owner: OWNER,
+          authenticatedAt: 1_234,
+          lastSequenceId: 0,
+          updatedAt: expect.any(Number),
+          expiresAt: expect.any(Number),
+        });
+        expect(record.updatedAt).toBeGreaterThanOrEqual(before);
+        expect(await store.get(email)).toStrictEqual(record);
+      });
+
+      it('returns the record with its session and sequence id kept', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const lease = await store.acquireLease(email, OWNER, LONG);
+        await store.release(lease, {
+          session: { sessionId: 'sess-1', agentId: 'agent-1', startedAt: 10 },
+          lastSequenceId: 3,
+        });
+
+        // Act
+        const record = await store.recordAuthentication(email, OWNER, 2_000);
+
+        // Assess
+        expect(record).toMatchObject({
+          sessionId: 'sess-1',
+          agentId: 'agent-1',
+          sessionStartedAt: 10,
+          lastSequenceId: 3,
+          authenticatedAt: 2_000,
+        });
+      });
+
+      it('throws OwnerMismatchError without naming the owner when the email belongs to another caller', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const original = await store.recordAuthentication(email, OWNER, 1_000);
+
+        // Act
+        const result = store.recordAuthentication(email, OTHER_OWNER, 2_000);
+
+        // Assess
+        const error = await result.catch((err: unknown) => err);
+        expect(error).toBeInstanceOf(OwnerMismatchError);
+        expect(error).toMatchObject({ name: 'OwnerMismatchError', clientEmail: email });
+        expect((error as Error).message).not.toContain(OWNER);
+        expect(await store.get(email)).toStrictEqual(original);
+      });
+    });
+
+    describe('Method: acquireLease', () => {
+      it('returns sequence id 1 and creates the record owned by the caller on first use', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+
+        // Act
+        const lease = await store.acquireLease(email, OWNER, LONG);
+
+        // Assess
+        expect(lease).toMatchObject({ clientEmail: email, owner: OWNER, sequenceId: 1 });
+        expect(lease.leaseId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(lease.record).toStrictEqual({
+          clientEmail: email,
+          owner: OWNER,
+          lastSequenceId: 1,
+          updatedAt: expect.any(Number),
+          expiresAt: expect.any(Number),
+        });
+      });
+
+      it('returns strictly increasing sequence ids across acquire and release cycles', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const sequenceIds: number[] = [];
+
+        // Act
+        for (let turn = 0; turn < 5; turn++) {
+          const lease = await store.acquireLease(email, OWNER, LONG);
+          sequenceIds.push(lease.sequenceId);
+          await store.release(lease, { lastTurnAt: turn });
+        }
+
+        // Assess
+        expect(sequenceIds).toEqual([1, 2, 3, 4, 5]);
+        expect((await store.get(email))?.lastSequenceId).toBe(5);
+      });
+
+      it('throws OwnerMismatchError at once, without waiting, when another caller owns the email', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        await store.acquireLease(email, OWNER, LONG);
+        const started = performance.now();
+
+        // Act
+        const result = store.acquireLease(email, OTHER_OWNER, { leaseMs: 1_000, waitMs: 5_000 });
+
+        // Assess
+        await expect(result).rejects.toBeInstanceOf(OwnerMismatchError);
+        expect(performance.now() - started).toBeLessThan(1_000);
+        expect((await store.get(email))?.lastSequenceId).toBe(1);
+      });
+
+      it('returns the lease once the live holder releases it, after waiting', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const first = await store.acquireLease(email, OWNER, LONG);
+        const started = performance.now();
+
+        // Act
+        const second = store.acquireLease(email, OWNER, { leaseMs: 1_000, waitMs: 5_000 });
+        await sleep(100);
+        await store.release(first, {});
+
+        // Assess
+        const lease = await second;
+        expect(lease.sequenceId).toBe(2);
+        expect(lease.leaseId).not.toBe(first.leaseId);
+        expect(performance.now() - started).toBeGreaterThanOrEqual(95);
+      });
+
+      it('throws SessionBusyError after waitMs when the holder never releases', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        await store.acquireLease(email, OWNER, LONG);
+        const started = performance.now();
+
+        // Act
+        const result = store.acquireLease(email, OWNER, { leaseMs: 1_000, waitMs: 200 });
+
+        // Assess
+        const error = await result.catch((err: unknown) => err);
+        const elapsed = performance.now() - started;
+        expect(error).toBeInstanceOf(SessionBusyError);
+        expect(error).toMatchObject({ name: 'SessionBusyError', clientEmail: email });
+        expect(elapsed).toBeGreaterThanOrEqual(195);
+        expect(elapsed).toBeLessThan(1_500);
+        expect((await store.get(email))?.lastSequenceId).toBe(1);
+      });
+
+      it('throws SessionBusyError soon after the signal aborts while waiting', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        await store.acquireLease(email, OWNER, LONG);
+        const controller = new AbortController();
+        const started = performance.now();
+
+        // Act
+        const result = store.acquireLease(email, OWNER, {
+          leaseMs: 1_000,
+          waitMs: 10_000,
+          signal: controller.signal,
+        });
+        setTimeout(() => controller.abort(new Error('deadline')), 100);
+
+        // Assess
+        const error = await result.catch((err: unknown) => err);
+        expect(error).toBeInstanceOf(SessionBusyError);
+        expect((error as Error).cause).toEqual(new Error('deadline'));
+        expect(performance.now() - started).toBeLessThan(1_500);
+      });
+
+      it('throws SessionBusyError without writing when the signal has already aborted', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const writesBefore = store.stats.writes;
+
+        // Act
+        const result = store.acquireLease(email, OWNER, {
+          ...LONG,
+          signal: AbortSignal.abort(),
+        });
+
+        // Assess
+        await expect(result).rejects.toBeInstanceOf(SessionBusyError);
+        expect(store.stats.writes).toBe(writesBefore);
+        expect(await store.get(email)).toBeUndefined();
+      });
+
+      it('returns a new lease once an abandoned lease has expired by itself', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        await store.acquireLease(email, OWNER, { leaseMs: 150, waitMs: 0 });
+        const started = performance.now();
+
+        // Act
+        const lease = await store.acquireLease(email, OWNER, { leaseMs: 1_000, waitMs: 3_000 });
+
+        // Assess
+        expect(lease.sequenceId).toBe(2);
+        expect(performance.now() - started).toBeGreaterThanOrEqual(100);
+      });
+
+      it('stamps expiresAt in epoch seconds one day ahead', async () => {
+        // Prepare
+        const store = await makeStore();
+        const before = Math.floor(Date.now() / 1000);
+
+        // Act
+        const lease = await store.acquireLease(uniqueEmail(), OWNER, LONG);
+
+        // Assess
+        const after = Math.floor(Date.now() / 1000);
+        expect(Number.isInteger(lease.record.expiresAt)).toBe(true);
+        expect(lease.record.expiresAt).toBeGreaterThanOrEqual(before + DAY_SECONDS);
+        expect(lease.record.expiresAt).toBeLessThanOrEqual(after + DAY_SECONDS);
+      });
+    });
+
+    describe('Method: release', () => {
+      it('returns sequence id 0 after a new session, so the next turn gets 1', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        await store.release(await store.acquireLease(email, OWNER, LONG), {});
+        const lease = await store.acquireLease(email, OWNER, LONG);
+
+        // Act
+        const record = await store.release(lease, {
+          session: { sessionId: 'sess-1', agentId: 'agent-1', startedAt: 42 },
+        });
+
+        // Assess
+        expect(record).toMatchObject({
+          sessionId: 'sess-1',
+          agentId: 'agent-1',
+          sessionStartedAt: 42,
+          lastSequenceId: 0,
+        });
+        expect((await store.acquireLease(email, OWNER, LONG)).sequenceId).toBe(1);
+      });
+
+      it('returns the given sequence id with a new session', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const lease = await store.acquireLease(email, OWNER, LONG);
+
+        // Act
+        const record = await store.release(lease, {
+          session: { sessionId: 'sess-1', agentId: 'agent-1', startedAt: 42 },
+          lastSequenceId: 1,
+        });
+
+        // Assess
+        expect(record.lastSequenceId).toBe(1);
+        expect((await store.acquireLease(email, OWNER, LONG)).sequenceId).toBe(2);
+      });
+
+      it('returns a record without session and with sequence id 0 when session is null', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        await store.release(await store.acquireLease(email, OWNER, LONG), {
+          session: { sessionId: 'sess-1', agentId: 'agent-1', startedAt: 42 },
+          lastSequenceId: 4,
+        });
+        const lease = await store.acquireLease(email, OWNER, LONG);
+
+        // Act
+        const record = await store.release(lease, { session: null });
+
+        // Assess
+        expect(record).toStrictEqual({
+          clientEmail: email,
+          owner: OWNER,
+          lastSequenceId: 0,
+          updatedAt: expect.any(Number),
+          expiresAt: expect.any(Number),
+        });
+        expect(await store.get(email)).toStrictEqual(record);
+      });
+
+      it('returns the record with lastTurnAt and authenticatedAt set and omitted fields kept', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        await store.release(await store.acquireLease(email, OWNER, LONG), {
+          session: { sessionId: 'sess-1', agentId: 'agent-1', startedAt: 42 },
+        });
+        const lease = await store.acquireLease(email, OWNER, LONG);
+
+        // Act
+        const record = await store.release(lease, { lastTurnAt: 500, authenticatedAt: 400 });
+
+        // Assess
+        expect(record).toStrictEqual({
+          clientEmail: email,
+          owner: OWNER,
+          sessionId: 'sess-1',
+          agentId: 'agent-1',
+          sessionStartedAt: 42,
+          lastSequenceId: 1,
+          lastTurnAt: 500,
+          authenticatedAt: 400,
+          updatedAt: expect.any(Number),
+          expiresAt: expect.any(Number),
+        });
+      });
+
+      it('returns after freeing the lease, so the next acquire does not wait', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        await store.release(await store.acquireLease(email, OWNER, LONG), {});
+
+        // Act
+        const lease = await store.acquireLease(email, OWNER, { leaseMs: 1_000, waitMs: 0 });
+
+        // Assess
+        expect(lease.sequenceId).toBe(2);
+      });
+
+      it('throws LeaseLostError and writes nothing after the lease expired and was taken over', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const stale = await store.acquireLease(email, OWNER, { leaseMs: 50, waitMs: 0 });
+        const current = await store.acquireLease(email, OWNER, { leaseMs: 30_000, waitMs: 3_000 });
+
+        // Act
+        const result = store.release(stale, { lastTurnAt: 999, session: null });
+
+        // Assess
+        const error = await result.catch((err: unknown) => err);
+        expect(error).toBeInstanceOf(LeaseLostError);
+        expect(error).toMatchObject({ clientEmail: email, leaseId: stale.leaseId });
+        expect(await store.get(email)).toStrictEqual(current.record);
+        await expect(store.release(current, {})).resolves.toMatchObject({ lastSequenceId: 2 });
+      });
+
+      it('returns the record when the lease expired but nobody took it over', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const lease = await store.acquireLease(email, OWNER, { leaseMs: 20, waitMs: 0 });
+        await sleep(60);
+
+        // Act
+        const record = await store.release(lease, { lastTurnAt: 7 });
+
+        // Assess
+        expect(record).toMatchObject({ lastSequenceId: 1, lastTurnAt: 7 });
+      });
+
+      it('throws LeaseLostError when the same lease is released twice', async () => {
+        // Prepare
+        const store = await makeStore();
+        const lease = await store.acquireLease(uniqueEmail(), OWNER, LONG);
+        await store.release(lease, {});
+
+        // Act
+        const result = store.release(lease, {});
+
+        // Assess
+        await expect(result).rejects.toBeInstanceOf(LeaseLostError);
+      });
+    });
+
+    describe('Property: stats', () => {
+      it('counts two writes and no read for an uncontended turn', async () => {
+        // Prepare
+        const store = await makeStore();
+        const { reads, writes } = store.stats;
+
+        // Act
+        const lease = await store.acquireLease(uniqueEmail(), OWNER, LONG);
+        await store.release(lease, { lastTurnAt: 1 });
+
+        // Assess
+        expect(store.stats).toEqual({ reads, writes: writes + 2 });
+      });
+    });
+  });
+}
