@@ -1,0 +1,238 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { StackConfigError } from './errors.js';
+
+/**
+ * Every deployment setting. Each is read from CDK context (`-c agentId=…` or `cdk.json`) and,
+ * failing that, from the environment variable `MCP_` + its name in SCREAMING_SNAKE_CASE
+ * (`agentId` → `MCP_AGENT_ID`). The prefix keeps a shell's local-run variables (`AUTH_MODE=none`
+ * for a laptop server) from leaking into a deployment.
+ */
+export const SETTING_KEYS = [
+  'agentId',
+  'myDomainUrl',
+  'apiUrl',
+  'authMode',
+  'allowedOrigins',
+  'logLevel',
+  'memorySize',
+  'reservedConcurrency',
+  'toolDeadlineMs',
+  'invokeMode',
+  'logRetentionDays',
+  'cognitoDomainPrefix',
+  'jwtIssuer',
+  'jwtAudience',
+  'jwtJwksUrl',
+  'jwtClientIds',
+  'jwtRequiredScope',
+  'salesforceSecretArn',
+  'removalPolicy',
+] as const;
+
+/** A setting's name. */
+export type SettingKey = (typeof SETTING_KEYS)[number];
+
+/** The environment variable that sets `key` when the context does not. */
+export function envVarName(key: SettingKey): string {
+  return `MCP_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** Context values are strings on the command line but may be any JSON in cdk.json. */
+const blankToUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const text = z.string().trim();
+
+/** A comma-separated string (`-c allowedOrigins=a,b`) or a JSON array (cdk.json). */
+const list = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== '')
+      : (value ?? []),
+  z.array(z.string().trim().min(1))
+);
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** An `https://` URL with nothing but scheme and host, returned as the origin. */
+const httpsOrigin = text
+  .refine((value) => URL.canParse(value), { message: 'must be an absolute URL' })
+  .transform((value) => new URL(value))
+  .refine((url) => url.protocol === 'https:', { message: 'must use https', abort: true })
+  .refine((url) => url.pathname === '/' && !url.search && !url.hash && !url.username, {
+    message: 'must be scheme and host only (no path, query or credentials)',
+  })
+  .transform((url) => url.origin);
+
+const httpsUrl = text.refine(
+  (value) => URL.canParse(value) && new URL(value).protocol === 'https:',
+  {
+    message: 'must be an absolute https URL',
+  }
+);
+
+const RETENTION_DAYS = Object.values(RetentionDays).filter(
+  (v): v is number => typeof v === 'number'
+);
+
+const settingsSchema = z.object({
+  // Same shape the function checks (lambda/config.ts), so a typo fails at synth, not cold start.
+  agentId: text.pipe(
+    z.string().regex(/^0Xx[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, {
+      message: 'must be the 15- or 18-character agent id (starts with 0Xx)',
+    })
+  ),
+  myDomainUrl: httpsOrigin,
+  apiUrl: httpsUrl.transform((value) => value.replace(/\/+$/, '')).optional(),
+  authMode: z.enum(['cognito', 'jwt', 'none']).default('cognito'),
+  allowedOrigins: list.pipe(
+    z.array(
+      z
+        .string()
+        .refine(
+          (origin) =>
+            URL.canParse(origin) &&
+            ['https:', 'http:'].includes(new URL(origin).protocol) &&
+            new URL(origin).origin === origin,
+          { message: 'each entry must be an origin like https://app.example.com (no path, no *)' }
+        )
+    )
+  ),
+  logLevel: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toUpperCase() || undefined : value),
+    z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']).default('INFO')
+  ),
+  memorySize: int(128, 10_240).default(512),
+  reservedConcurrency: int(1, 10_000).optional(),
+  // Agentforce gives a tool call 60 s; the function allows at most 55 s (lambda/config.ts).
+  toolDeadlineMs: int(5_000, 55_000).default(45_000),
+  invokeMode: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toUpperCase() || undefined : value),
+    z.enum(['BUFFERED', 'RESPONSE_STREAM']).default('BUFFERED')
+  ),
+  logRetentionDays: int(1, 3_653)
+    .refine((days) => RETENTION_DAYS.includes(days), {
+      message: `must be one of ${RETENTION_DAYS.filter((d) => d < 9999).join(', ')}`,
+    })
+    .default(30),
+  cognitoDomainPrefix: text
+    .pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+          message: 'must be 1-63 lower-case letters, digits and inner hyphens',
+        })
+        .refine((prefix) => !/aws|amazon|cognito/.test(prefix), {
+          message: 'must not contain "aws", "amazon" or "cognito" (reserved by Cognito)',
+        })
+    )
+    .optional(),
+  jwtIssuer: httpsUrl.optional(),
+  jwtAudience: list,
+  jwtJwksUrl: httpsUrl.optional(),
+  jwtClientIds: list,
+  jwtRequiredScope: list,
+  salesforceSecretArn: text
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/,
+          { message: 'must be the complete secret ARN, ending in the 6-character suffix (-AbCdEf)' }
+        )
+    )
+    .optional(),
+  removalPolicy: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    z.enum(['retain', 'destroy']).default('retain')
+  ),
+});
+
+/** The validated deployment settings, defaults applied. */
+export type StackConfig = z.output<typeof settingsSchema>;
+
+/** Settings that only mean something in one auth mode; setting them in another is a mistake. */
+const MODE_ONLY: Partial<Record<SettingKey, StackConfig['authMode']>> = {
+  cognitoDomainPrefix: 'cognito',
+  jwtIssuer: 'jwt',
+  jwtAudience: 'jwt',
+  jwtJwksUrl: 'jwt',
+  jwtClientIds: 'jwt',
+  jwtRequiredScope: 'jwt',
+};
+
+function isSet(value: unknown): boolean {
+  return value !== undefined && !(Array.isArray(value) && value.length === 0);
+}
+
+/**
+ * Validates raw settings (context values or environment strings, keyed by setting name).
+ *
+ * @throws StackConfigError listing every problem, each with the context key and env variable
+ * @example
+ * const config = parseStackConfig({ agentId: '0XxKZ000000abcdEFG', myDomainUrl: 'https://acme.my.salesforce.com' });
+ */
+export function parseStackConfig(raw: Readonly<Partial<Record<SettingKey, unknown>>>): StackConfig {
+  const values = Object.fromEntries(
+    Object.entries(raw).map(([key, value]) => [key, blankToUndefined(value)])
+  ) as Partial<Record<SettingKey, unknown>>;
+  const result = settingsSchema.safeParse(values);
+  const problems: { key: SettingKey; message: string }[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = issue.path[0] as SettingKey;
+      problems.push({ key, message: values[key] === undefined ? 'is required' : issue.message });
+    }
+  } else {
+    const config = result.data;
+    for (const [key, mode] of Object.entries(MODE_ONLY) as [SettingKey, string][]) {
+      if (isSet(config[key as keyof StackConfig]) && config.authMode !== mode) {
+        problems.push({ key, message: `only applies when authMode=${mode}` });
+      }
+    }
+    if (config.authMode === 'jwt') {
+      if (config.jwtIssuer === undefined) {
+        problems.push({ key: 'jwtIssuer', message: 'is required when authMode=jwt' });
+      }
+      if (config.jwtJwksUrl === undefined) {
+        problems.push({ key: 'jwtJwksUrl', message: 'is required when authMode=jwt' });
+      }
+      // The server must only accept tokens issued for it: an audience or a client allowlist.
+      if (config.jwtAudience.length === 0 && config.jwtClientIds.length === 0) {
+        problems.push({
+          key: 'jwtAudience',
+          message: 'is required when authMode=jwt (or set jwtClientIds)',
+        });
+      }
+    }
+    if (problems.length === 0) return config;
+  }
+  throw new StackConfigError(
+    problems.map(({ key, message }) => ({
+      key,
+      message: `${message} (-c ${key}=… or ${envVarName(key)})`,
+    }))
+  );
+}
+
+/**
+ * Reads every setting from the construct tree's context, else from `env`, and validates them.
+ *
+ * @example
+ * const config = loadStackConfig(app.node, process.env);
+ */
+export function loadStackConfig(
+  node: Node,
+  env: Readonly<Record<string, string | undefined>>
+): StackConfig {
+  const raw: Partial<Record<SettingKey, unknown>> = {};
+  for (const key of SETTING_KEYS) {
+    raw[key] = node.tryGetContext(key) ?? env[envVarName(key)];
+  }
+  return parseStackConfig(raw);
+}

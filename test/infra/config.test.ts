@@ -1,0 +1,155 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { envVarName, loadStackConfig, parseStackConfig, SETTING_KEYS } from '../../infra/config.js';
+import { StackConfigError } from '../../infra/errors.js';
+import { REQUIRED_SETTINGS } from './synth.js';
+
+/** The error for `raw`, or a failure when there is none. */
+function configError(raw: Record<string, unknown>): StackConfigError {
+  try {
+    parseStackConfig(raw);
+  } catch (err) {
+    if (err instanceof StackConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a StackConfigError');
+}
+
+describe('Function: parseStackConfig', () => {
+  it('returns the defaults for the two required settings', () => {
+    expect(parseStackConfig(REQUIRED_SETTINGS)).toEqual({
+      agentId: REQUIRED_SETTINGS.agentId,
+      myDomainUrl: 'https://acme.my.salesforce.com',
+      authMode: 'cognito',
+      allowedOrigins: [],
+      logLevel: 'INFO',
+      memorySize: 512,
+      toolDeadlineMs: 45_000,
+      invokeMode: 'BUFFERED',
+      logRetentionDays: 30,
+      jwtAudience: [],
+      jwtClientIds: [],
+      jwtRequiredScope: [],
+      removalPolicy: 'retain',
+    });
+  });
+
+  it('throws naming both ways to set each missing required setting', () => {
+    const error = configError({ agentId: '  ' });
+
+    expect(error.keys).toEqual(['agentId', 'myDomainUrl']);
+    expect(error.message).toContain('agentId: is required (-c agentId=… or MCP_AGENT_ID)');
+    expect(error.message).toContain(
+      'myDomainUrl: is required (-c myDomainUrl=… or MCP_MY_DOMAIN_URL)'
+    );
+  });
+
+  it('returns strings from the command line and JSON values from cdk.json alike', () => {
+    const fromCli = parseStackConfig({
+      ...REQUIRED_SETTINGS,
+      memorySize: '1024',
+      reservedConcurrency: '3',
+      allowedOrigins: 'http://localhost:6274, https://app.example.com',
+      logLevel: 'debug',
+      invokeMode: 'response_stream',
+      removalPolicy: 'DESTROY',
+    });
+    const fromJson = parseStackConfig({
+      ...REQUIRED_SETTINGS,
+      memorySize: 1024,
+      reservedConcurrency: 3,
+      allowedOrigins: ['http://localhost:6274', 'https://app.example.com'],
+      logLevel: 'DEBUG',
+      invokeMode: 'RESPONSE_STREAM',
+      removalPolicy: 'destroy',
+    });
+
+    expect(fromCli).toEqual(fromJson);
+    expect(fromCli).toMatchObject({ memorySize: 1024, invokeMode: 'RESPONSE_STREAM' });
+  });
+
+  it.each([
+    ['agentId', '001KZ000000abcd'],
+    ['myDomainUrl', 'http://acme.my.salesforce.com'],
+    ['myDomainUrl', 'https://acme.my.salesforce.com/services'],
+    ['apiUrl', 'ftp://api.salesforce.com'],
+    ['allowedOrigins', '*'],
+    ['allowedOrigins', 'https://app.example.com/path'],
+    ['memorySize', '64'],
+    ['reservedConcurrency', '0'],
+    ['toolDeadlineMs', '60000'],
+    ['invokeMode', 'STREAMING'],
+    ['logRetentionDays', '31'],
+    ['logLevel', 'VERBOSE'],
+    ['cognitoDomainPrefix', 'Has-Capitals'],
+    ['cognitoDomainPrefix', 'my-cognito-prefix'],
+    ['salesforceSecretArn', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:salesforce'],
+    ['removalPolicy', 'snapshot'],
+    ['authMode', 'iam'],
+  ])('throws naming %s for %j', (key, value) => {
+    expect(configError({ ...REQUIRED_SETTINGS, [key]: value }).keys).toEqual([key]);
+  });
+
+  it('throws naming every setting jwt mode lacks', () => {
+    const error = configError({ ...REQUIRED_SETTINGS, authMode: 'jwt' });
+
+    expect(error.keys).toEqual(['jwtIssuer', 'jwtJwksUrl', 'jwtAudience']);
+  });
+
+  it('returns jwt mode with client ids instead of an audience', () => {
+    const config = parseStackConfig({
+      ...REQUIRED_SETTINGS,
+      authMode: 'jwt',
+      jwtIssuer: 'https://idp.example.com/',
+      jwtJwksUrl: 'https://idp.example.com/keys',
+      jwtClientIds: 'a,b',
+    });
+
+    expect(config).toMatchObject({ authMode: 'jwt', jwtAudience: [], jwtClientIds: ['a', 'b'] });
+  });
+
+  it.each([
+    ['jwtIssuer', 'https://idp.example.com', 'cognito'],
+    ['cognitoDomainPrefix', 'acme-mcp', 'none'],
+  ])('throws when %s is set outside its auth mode', (key, value, authMode) => {
+    expect(configError({ ...REQUIRED_SETTINGS, authMode, [key]: value }).keys).toEqual([key]);
+  });
+});
+
+describe('Function: loadStackConfig', () => {
+  it('returns context values over MCP_* environment variables', () => {
+    const app = new App({ context: { memorySize: 2048, agentId: '0XxKZ000000ctxAAAA' } });
+
+    const config = loadStackConfig(app.node, {
+      MCP_AGENT_ID: '0XxKZ000000envBBBB',
+      MCP_MY_DOMAIN_URL: 'https://env.my.salesforce.com',
+      MCP_MEMORY_SIZE: '256',
+      MCP_LOG_LEVEL: 'warn',
+    });
+
+    expect(config).toMatchObject({
+      agentId: '0XxKZ000000ctxAAAA',
+      myDomainUrl: 'https://env.my.salesforce.com',
+      memorySize: 2048,
+      logLevel: 'WARN',
+    });
+  });
+
+  it('ignores unprefixed variables such as a local run’s AUTH_MODE=none', () => {
+    const app = new App();
+
+    const config = loadStackConfig(app.node, {
+      AUTH_MODE: 'none',
+      MCP_AGENT_ID: REQUIRED_SETTINGS.agentId,
+      MCP_MY_DOMAIN_URL: REQUIRED_SETTINGS.myDomainUrl,
+    });
+
+    expect(config.authMode).toBe('cognito');
+  });
+
+  it('returns an MCP_ name for every setting', () => {
+    expect(SETTING_KEYS.map(envVarName)).toContain('MCP_SALESFORCE_SECRET_ARN');
+    expect(envVarName('jwtJwksUrl')).toBe('MCP_JWT_JWKS_URL');
+    expect(new Set(SETTING_KEYS.map(envVarName)).size).toBe(SETTING_KEYS.length);
+  });
+});

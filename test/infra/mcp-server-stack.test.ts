@@ -1,0 +1,398 @@
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  functionEnvironment,
+  JWT_SETTINGS,
+  onlyResource,
+  REQUIRED_SETTINGS,
+  removeSynthOutputs,
+  render,
+  resourcesOf,
+  synth,
+} from './synth.js';
+
+const IMPORTED_SECRET_ARN =
+  'arn:aws:secretsmanager:eu-west-1:123456789012:secret:agentforce/salesforce-AbC123';
+
+afterAll(removeSynthOutputs);
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** Every IAM statement of the template: inline role policies, policies and managed policies. */
+function allStatements(template: ReturnType<typeof synth>['template']): Statement[] {
+  const statements: Statement[] = [];
+  for (const policy of Object.values(resourcesOf(template, 'AWS::IAM::Policy'))) {
+    statements.push(...(policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  }
+  for (const policy of Object.values(resourcesOf(template, 'AWS::IAM::ManagedPolicy'))) {
+    statements.push(...(policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  }
+  for (const role of Object.values(resourcesOf(template, 'AWS::IAM::Role'))) {
+    for (const inline of (role.Properties.Policies as {
+      PolicyDocument: { Statement: Statement[] };
+    }[]) ?? []) {
+      statements.push(...inline.PolicyDocument.Statement);
+    }
+  }
+  return statements;
+}
+
+describe('Class: McpServerStack', () => {
+  describe('Function URL', () => {
+    it('returns a Function URL with auth type NONE and the BUFFERED invoke mode by default', () => {
+      const { template } = synth();
+
+      template.resourceCountIs('AWS::Lambda::Url', 1);
+      template.hasResourceProperties('AWS::Lambda::Url', {
+        AuthType: 'NONE',
+        InvokeMode: 'BUFFERED',
+        Cors: Match.absent(),
+      });
+    });
+
+    it('returns the RESPONSE_STREAM invoke mode when configured', () => {
+      const { template } = synth({ invokeMode: 'response_stream' });
+
+      template.hasResourceProperties('AWS::Lambda::Url', { InvokeMode: 'RESPONSE_STREAM' });
+    });
+
+    it('returns CORS for exactly the allowed origins, which the function also receives', () => {
+      const origins = ['http://localhost:6274', 'https://app.example.com'];
+
+      const { template } = synth({ allowedOrigins: origins.join(',') });
+
+      template.hasResourceProperties('AWS::Lambda::Url', {
+        Cors: {
+          AllowOrigins: origins,
+          AllowMethods: ['GET', 'POST'],
+          AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'mcp-protocol-version']),
+          ExposeHeaders: Match.arrayWith(['www-authenticate']),
+        },
+      });
+      expect(functionEnvironment(template).ALLOWED_ORIGINS).toBe(origins.join(','));
+    });
+  });
+
+  describe('Function', () => {
+    it('returns Node.js 24 on arm64 with 512 MB, no reserved concurrency and a 50 s timeout by default', () => {
+      const { template } = synth();
+
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: 50,
+        ReservedConcurrentExecutions: Match.absent(),
+      });
+    });
+
+    it('returns the configured memory, reserved concurrency and a timeout 5 s past the deadline', () => {
+      const { template } = synth({
+        memorySize: '1024',
+        reservedConcurrency: 5,
+        toolDeadlineMs: 29_500,
+      });
+
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        MemorySize: 1024,
+        ReservedConcurrentExecutions: 5,
+        Timeout: 35,
+      });
+      expect(functionEnvironment(template).TOOL_DEADLINE_MS).toBe('29500');
+    });
+
+    it('returns the environment contract of lambda/config.ts in cognito mode', () => {
+      const { template } = synth({ apiUrl: 'https://api.salesforce.com/', logLevel: 'debug' });
+      const [tableId] = onlyResource(template, 'AWS::DynamoDB::GlobalTable');
+      const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret');
+      const [poolId] = onlyResource(template, 'AWS::Cognito::UserPool');
+      const [clientId] = onlyResource(template, 'AWS::Cognito::UserPoolClient');
+
+      expect(functionEnvironment(template)).toEqual({
+        TABLE_NAME: { Ref: tableId },
+        SALESFORCE_SECRET_ARN: { Ref: secretId },
+        SALESFORCE_SERVER_URL: 'https://acme.my.salesforce.com',
+        SALESFORCE_AGENT_ID: REQUIRED_SETTINGS.agentId,
+        SALESFORCE_API_URL: 'https://api.salesforce.com',
+        TOOL_DEADLINE_MS: '45000',
+        ALLOWED_ORIGINS: '',
+        ALLOWED_HOSTS: { 'Fn::Join': ['', ['*.lambda-url.', { Ref: 'AWS::Region' }, '.on.aws']] },
+        POWERTOOLS_SERVICE_NAME: 'agentforce-mcp',
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        NODE_OPTIONS: '--enable-source-maps',
+        AUTH_MODE: 'cognito',
+        COGNITO_USER_POOL_ID: { Ref: poolId },
+        AUTH_CLIENT_IDS: { Ref: clientId },
+        AUTH_REQUIRED_SCOPE: 'agentforce-mcp/mcp.invoke',
+      });
+    });
+
+    it('returns the literal Function URL host pattern when the stack has a region', () => {
+      const { template } = synth({}, { env: { account: '123456789012', region: 'eu-west-1' } });
+
+      expect(functionEnvironment(template).ALLOWED_HOSTS).toBe('*.lambda-url.eu-west-1.on.aws');
+    });
+
+    it('returns a log group with the configured retention', () => {
+      const { template } = synth({ logRetentionDays: '90' });
+      const [logGroupId] = onlyResource(template, 'AWS::Logs::LogGroup');
+
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        LoggingConfig: { LogGroup: { Ref: logGroupId } },
+      });
+    });
+  });
+
+  describe('Table', () => {
+    it('returns an on-demand table keyed by clientEmail with TTL on expiresAt and PITR, retained', () => {
+      const { template } = synth();
+
+      template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+      template.hasResource('AWS::DynamoDB::GlobalTable', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          BillingMode: 'PAY_PER_REQUEST',
+          KeySchema: [{ AttributeName: 'clientEmail', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'clientEmail', AttributeType: 'S' }],
+          TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+          Replicas: [
+            Match.objectLike({
+              PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+              DeletionProtectionEnabled: true,
+            }),
+          ],
+        },
+      });
+    });
+
+    it('returns deletable resources without deletion protection when removalPolicy is destroy', () => {
+      const { template } = synth({ removalPolicy: 'DESTROY' });
+
+      for (const type of [
+        'AWS::DynamoDB::GlobalTable',
+        'AWS::SecretsManager::Secret',
+        'AWS::Logs::LogGroup',
+        'AWS::Cognito::UserPool',
+      ]) {
+        expect(onlyResource(template, type)[1].DeletionPolicy, type).toBe('Delete');
+      }
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
+      });
+      template.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'INACTIVE' });
+    });
+  });
+
+  describe('IAM', () => {
+    it('returns only log, table and secret statements, each on its exact ARN', () => {
+      const { template } = synth();
+      const [logGroupId] = onlyResource(template, 'AWS::Logs::LogGroup');
+      const [tableId] = onlyResource(template, 'AWS::DynamoDB::GlobalTable');
+      const [secretId] = onlyResource(template, 'AWS::SecretsManager::Secret');
+
+      expect(allStatements(template)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } },
+      ]);
+    });
+
+    it.each([
+      ['cognito', {}],
+      ['jwt', JWT_SETTINGS],
+      ['none', { authMode: 'none' }],
+      ['an imported secret', { salesforceSecretArn: IMPORTED_SECRET_ARN }],
+    ])('returns no wildcard resource and no managed policy with %s', (_name, settings) => {
+      const { template } = synth(settings);
+
+      for (const statement of allStatements(template)) {
+        const resources = Array.isArray(statement.Resource)
+          ? statement.Resource
+          : [statement.Resource];
+        for (const resource of resources) {
+          expect(JSON.stringify(resource)).not.toContain('*');
+        }
+        expect(JSON.stringify(statement.Action)).not.toMatch(/\*|Scan|Query|BatchGet/);
+      }
+      for (const role of Object.values(resourcesOf(template, 'AWS::IAM::Role'))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+  });
+
+  describe('Secret', () => {
+    it('returns a secret generated from a placeholder template, with no value in the template', () => {
+      const { template } = synth();
+      const [, secret] = onlyResource(template, 'AWS::SecretsManager::Secret');
+
+      expect(secret.Properties.SecretString).toBeUndefined();
+      expect(secret.Properties.GenerateSecretString).toMatchObject({
+        SecretStringTemplate: '{"SALESFORCE_CLIENT_ID":"REPLACE_WITH_CONSUMER_KEY"}',
+        GenerateStringKey: 'SALESFORCE_CLIENT_SECRET',
+      });
+      expect(JSON.stringify(template.toJSON())).not.toMatch(/"SecretString"\s*:/);
+    });
+
+    it('returns no secret resource and grants the imported ARN when salesforceSecretArn is set', () => {
+      const { template } = synth({ salesforceSecretArn: IMPORTED_SECRET_ARN });
+
+      template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      expect(functionEnvironment(template).SALESFORCE_SECRET_ARN).toBe(IMPORTED_SECRET_ARN);
+      expect(allStatements(template)).toContainEqual({
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: IMPORTED_SECRET_ARN,
+      });
+    });
+  });
+
+  describe('Cognito', () => {
+    it('returns a user pool without self sign-up, protected from deletion', () => {
+      const { template } = synth();
+
+      template.hasResourceProperties('AWS::Cognito::UserPool', {
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        DeletionProtection: 'ACTIVE',
+        MfaConfiguration: 'ON',
+      });
+    });
+
+    it('returns a confidential client-credentials client limited to the mcp.invoke scope', () => {
+      const { template } = synth();
+      const [serverId] = onlyResource(template, 'AWS::Cognito::UserPoolResourceServer');
+
+      template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+        Identifier: 'agentforce-mcp',
+        Scopes: [{ ScopeName: 'mcp.invoke', ScopeDescription: Match.anyValue() }],
+      });
+      template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        GenerateSecret: true,
+        AllowedOAuthFlows: ['client_credentials'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthScopes: [{ 'Fn::Join': ['', [{ Ref: serverId }, '/mcp.invoke']] }],
+        ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+        CallbackURLs: Match.absent(),
+      });
+    });
+
+    it('returns the configured domain prefix', () => {
+      const { template } = synth({ cognitoDomainPrefix: 'acme-agentforce-mcp' });
+
+      template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+        Domain: 'acme-agentforce-mcp',
+      });
+    });
+
+    it('returns the operator outputs with working commands and client configuration', () => {
+      const { template } = synth({}, { env: { account: '123456789012', region: 'eu-west-1' } });
+      const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+      const refs = {
+        McpFunctionFunctionUrl: 'https://abc.lambda-url.eu-west-1.on.aws/',
+        UserPoolDomain: 'agentforce-mcp-1a2b3c4d',
+        UserPoolAgentforceClient: 'client123',
+        UserPoolResourceServer: 'agentforce-mcp',
+        UserPool: 'eu-west-1_Pool',
+        SalesforceCredentials: 'arn:secret',
+      };
+      const value = (name: string) => render(outputs[name]?.Value, refs);
+
+      expect(Object.keys(outputs).sort()).toEqual([
+        'ClientId',
+        'GetAccessTokenCommand',
+        'McpClientConfig',
+        'McpUrl',
+        'PutSalesforceCredentialsCommand',
+        'ReadClientSecretCommand',
+        'SalesforceSecretArn',
+        'Scope',
+        'TokenUrl',
+        'UserPoolId',
+      ]);
+      expect(value('McpUrl')).toBe('https://abc.lambda-url.eu-west-1.on.aws/mcp');
+      expect(value('TokenUrl')).toBe(
+        'https://agentforce-mcp-1a2b3c4d.auth.eu-west-1.amazoncognito.com/oauth2/token'
+      );
+      expect(value('Scope')).toBe('agentforce-mcp/mcp.invoke');
+      expect(value('ReadClientSecretCommand')).toBe(
+        'aws cognito-idp describe-user-pool-client --region eu-west-1 --user-pool-id eu-west-1_Pool --client-id client123 --query UserPoolClient.ClientSecret --output text'
+      );
+      expect(value('PutSalesforceCredentialsCommand')).toBe(
+        `aws secretsmanager put-secret-value --region eu-west-1 --secret-id arn:secret --secret-string '{"SALESFORCE_CLIENT_ID":"<consumer key>","SALESFORCE_CLIENT_SECRET":"<consumer secret>"}'`
+      );
+      expect(JSON.parse(value('McpClientConfig'))).toEqual({
+        mcpServers: {
+          agentforce: {
+            command: 'npx',
+            args: [
+              '-y',
+              'mcp-remote',
+              'https://abc.lambda-url.eu-west-1.on.aws/mcp',
+              '--header',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: expanded by mcp-remote.
+              'Authorization:${AUTH_HEADER}',
+            ],
+            env: { AUTH_HEADER: 'Bearer <access token>' },
+          },
+        },
+      });
+    });
+  });
+
+  describe('Auth modes', () => {
+    it('returns no Cognito resource and the issuer settings in jwt mode', () => {
+      const { template } = synth(JWT_SETTINGS);
+
+      for (const type of [
+        'UserPool',
+        'UserPoolClient',
+        'UserPoolDomain',
+        'UserPoolResourceServer',
+      ]) {
+        template.resourceCountIs(`AWS::Cognito::${type}`, 0);
+      }
+      expect(functionEnvironment(template)).toMatchObject({
+        AUTH_MODE: 'jwt',
+        AUTH_ISSUER: JWT_SETTINGS.jwtIssuer,
+        AUTH_JWKS_URL: JWT_SETTINGS.jwtJwksUrl,
+        AUTH_AUDIENCE: JWT_SETTINGS.jwtAudience,
+        AUTH_CLIENT_IDS: '',
+        AUTH_REQUIRED_SCOPE: 'mcp.invoke',
+      });
+      expect(Object.keys(template.toJSON().Outputs)).not.toContain('TokenUrl');
+    });
+
+    it('returns no Cognito resource, a warning and a token-less client config in none mode', () => {
+      const { stack, template } = synth({ authMode: 'none' });
+      const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+
+      template.resourceCountIs('AWS::Cognito::UserPool', 0);
+      expect(functionEnvironment(template).AUTH_MODE).toBe('none');
+      expect(functionEnvironment(template).COGNITO_USER_POOL_ID).toBeUndefined();
+      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('unauthenticated'));
+      const config = JSON.parse(
+        render(outputs.McpClientConfig?.Value, { McpFunctionFunctionUrl: 'https://u/' })
+      );
+      expect(config.mcpServers.agentforce).toEqual({
+        command: 'npx',
+        args: ['-y', 'mcp-remote', 'https://u/mcp'],
+      });
+    });
+  });
+});
