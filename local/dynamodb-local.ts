@@ -90,7 +90,9 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
   });
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (err) =>
-      reject(new Error(`Cannot start Java for DynamoDB Local (is Java 17 installed?): ${err.message}`))
+      reject(
+        new Error(`Cannot start Java for DynamoDB Local (is Java 17 installed?): ${err.message}`)
+      )
     )
   );
   try {

@@ -1,0 +1,237 @@
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { InboundAuth } from './auth/index.js';
+import type { Config } from './config.js';
+import type { ConversationService } from './conversation/conversation-service.js';
+import {
+  acceptDecision,
+  corsHeaders,
+  isHostAllowed,
+  isJsonContentType,
+  isOriginAllowed,
+  PREFLIGHT_HEADERS,
+} from './http/rules.js';
+import { logger } from './logger.js';
+import { buildServer, SERVER_INFO } from './mcp/server.js';
+import type { ToolCallRecord } from './mcp/tool-context.js';
+
+/** What the HTTP application needs; built once per container. */
+export interface AppDependencies {
+  readonly config: Config;
+  readonly conversations: ConversationService;
+  readonly auth: InboundAuth;
+}
+
+/** Per-request inputs from the hosting adapter (Lambda or the local server). */
+export interface RequestOptions {
+  /** Fires shortly before the invocation must have answered. */
+  readonly signal: AbortSignal;
+  readonly requestId?: string;
+}
+
+/** The MCP server as a web handler: `Request` in, `Response` out. */
+export type App = (request: Request, options: RequestOptions) => Promise<Response>;
+
+const MCP_PATH = '/mcp';
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+
+/** An HTTP-level refusal in the JSON-RPC error shape the SDK itself uses. */
+const rpcError = (
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {}
+) => json(status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
+
+interface RequestLog extends ToolCallRecord {
+  mcpMethod?: string;
+  principal?: string;
+}
+
+/**
+ * Creates the HTTP application: the edge rules real clients need, then a fresh MCP server and
+ * stateless transport for each POST to `/mcp`.
+ *
+ * @example
+ * const app = createApp(createDependencies(loadConfig(process.env)));
+ * const response = await app(new Request('http://127.0.0.1:3000/health'), { signal });
+ */
+export function createApp(deps: AppDependencies): App {
+  const { config, auth } = deps;
+
+  async function route(
+    request: Request,
+    options: RequestOptions,
+    log: RequestLog
+  ): Promise<Response> {
+    const url = new URL(request.url);
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = request.method.toUpperCase();
+
+    if (!isHostAllowed(request.headers.get('host'), config.http.allowedHosts)) {
+      return rpcError(403, -32000, 'Forbidden: this Host is not allowed.');
+    }
+    const origin = request.headers.get('origin');
+    if (origin !== null && !isOriginAllowed(origin, config.http.allowedOrigins)) {
+      return rpcError(403, -32000, 'Forbidden: this Origin is not allowed.');
+    }
+    const cors = origin !== null ? corsHeaders(origin) : {};
+
+    if (path === '/health') {
+      if (method !== 'GET' && method !== 'HEAD') {
+        return json(405, { error: 'Method not allowed' }, { allow: 'GET, HEAD', ...cors });
+      }
+      return json(
+        200,
+        { status: 'ok', name: SERVER_INFO.name, version: SERVER_INFO.version },
+        cors
+      );
+    }
+    if (path.startsWith('/.well-known/')) {
+      // Unknown well-known paths must not answer 200/302: clients read that as OAuth discovery.
+      return auth.protectedResourceMetadata(request) ?? json(404, { error: 'Not found' }, cors);
+    }
+    if (path !== MCP_PATH) {
+      return json(404, { error: 'Not found', hint: `The MCP endpoint is ${MCP_PATH}` }, cors);
+    }
+    if (method === 'OPTIONS') {
+      return new Response(null, {
+        status: 204,
+        headers: { allow: 'POST, OPTIONS', ...cors, ...(origin ? PREFLIGHT_HEADERS : {}) },
+      });
+    }
+    if (method !== 'POST') {
+      // Stateless: no server-initiated SSE stream (GET) and no session to delete (DELETE).
+      return rpcError(405, -32000, 'Method not allowed: send MCP messages with POST.', {
+        allow: 'POST, OPTIONS',
+        ...cors,
+      });
+    }
+
+    const authOutcome = await auth.authorize(request);
+    if (!authOutcome.ok) return withHeaders(authOutcome.response, cors);
+    const owner = authOutcome.principal.subject;
+    log.principal = owner === 'anonymous' ? owner : 'authenticated';
+
+    if (!isJsonContentType(request.headers.get('content-type'))) {
+      return rpcError(
+        415,
+        -32000,
+        'Unsupported Media Type: Content-Type must be application/json.',
+        cors
+      );
+    }
+    const declaredLength = Number(request.headers.get('content-length') ?? '0');
+    if (declaredLength > config.limits.maxBodyBytes)
+      return tooLarge(config.limits.maxBodyBytes, cors);
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > config.limits.maxBodyBytes)
+      return tooLarge(config.limits.maxBodyBytes, cors);
+
+    const accept = acceptDecision(request.headers.get('accept'));
+    if (accept === 'reject') {
+      return rpcError(
+        406,
+        -32000,
+        'Not Acceptable: this server answers with application/json.',
+        cors
+      );
+    }
+
+    let parsedBody: unknown;
+    try {
+      parsedBody = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch {
+      return rpcError(400, -32700, 'Parse error: the body is not valid JSON.', cors);
+    }
+    log.mcpMethod = describeMethod(parsedBody);
+
+    const headers = new Headers(request.headers);
+    if (accept === 'normalize') headers.set('accept', 'application/json, text/event-stream');
+    const mcpRequest = new Request(request.url, { method: 'POST', headers, body: bytes });
+
+    const server = buildServer({
+      conversations: deps.conversations,
+      owner,
+      toolDeadlineMs: config.limits.toolDeadlineMs,
+      maxMessageChars: config.limits.maxMessageChars,
+      signal: options.signal,
+      record: log,
+    });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    try {
+      await server.connect(transport);
+      const response = await transport.handleRequest(mcpRequest, { parsedBody });
+      // Read the body before closing: closing the transport ends any pending stream.
+      const body = await response.arrayBuffer();
+      return withHeaders(
+        new Response(body.byteLength > 0 ? body : null, {
+          status: response.status,
+          headers: response.headers,
+        }),
+        cors
+      );
+    } finally {
+      await transport.close();
+      await server.close();
+    }
+  }
+
+  return async function app(request, options) {
+    const started = performance.now();
+    const log: RequestLog = {};
+    let status = 500;
+    try {
+      const response = await route(request, options, log);
+      status = response.status;
+      return response;
+    } catch (err) {
+      logger.error('request failed', { error: err as Error });
+      return rpcError(
+        500,
+        -32603,
+        'Internal error. Retry; if it persists, contact the administrator.'
+      );
+    } finally {
+      logger.info('request', {
+        requestId: options.requestId,
+        httpMethod: request.method,
+        path: new URL(request.url).pathname,
+        status,
+        mcpMethod: log.mcpMethod,
+        tool: log.tool,
+        outcome: log.outcome,
+        errorCode: log.errorCode,
+        principal: log.principal,
+        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      });
+    }
+  };
+}
+
+function tooLarge(limit: number, cors: Record<string, string>): Response {
+  return rpcError(413, -32000, `Payload Too Large: the body exceeds ${limit} bytes.`, cors);
+}
+
+function withHeaders(response: Response, extra: Record<string, string>): Response {
+  if (Object.keys(extra).length === 0) return response;
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  return new Response(response.body, { status: response.status, headers });
+}
+
+/** The JSON-RPC method for logs (`batch(n)` for arrays); never params, which may hold message text. */
+function describeMethod(body: unknown): string | undefined {
+  if (Array.isArray(body)) return `batch(${body.length})`;
+  if (body && typeof body === 'object' && 'method' in body && typeof body.method === 'string') {
+    return body.method.slice(0, 64);
+  }
+  return undefined;
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { type AuthConfig, toAuthConfig } from './auth/config.js';
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0)
+  );
+
+const positiveInt = (fallback: number, max?: number) => {
+  const base = z.coerce.number().int().positive();
+  return (max === undefined ? base : base.max(max)).default(fallback);
+};
+
+const envSchema = z.object({
+  TABLE_NAME: z.string().min(3).max(255),
+  SALESFORCE_SERVER_URL: z.string().min(1),
+  SALESFORCE_AGENT_ID: z.string().regex(/^0Xx[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, {
+    message: 'must be a 15- or 18-character agent (BotDefinition) id starting with 0Xx',
+  }),
+  SALESFORCE_API_URL: z.url().optional(),
+  SALESFORCE_ORG_ID: z.string().optional(),
+  SALESFORCE_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
+  SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
+  SALESFORCE_BYPASS_USER: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  // Agentforce gives a tool call 60 s; 45 s leaves room for cold start and the network.
+  TOOL_DEADLINE_MS: positiveInt(45_000, 55_000),
+  LEASE_WAIT_MS: positiveInt(20_000, 55_000),
+  MAX_MESSAGE_CHARS: positiveInt(10_000, 100_000),
+  MAX_BODY_BYTES: positiveInt(1_048_576, 6_000_000),
+  SESSION_IDLE_MINUTES: positiveInt(10),
+  STATE_TTL_HOURS: positiveInt(24 * 7),
+  ALLOWED_ORIGINS: commaList,
+  ALLOWED_HOSTS: commaList,
+});
+
+/** Where the Salesforce client credentials come from. */
+export type CredentialsConfig =
+  | { readonly source: 'secrets-manager'; readonly secretArn: string }
+  | { readonly source: 'environment'; readonly clientId: string; readonly clientSecret: string };
+
+/** The server's whole configuration, parsed once per container. */
+export interface Config {
+  readonly tableName: string;
+  readonly salesforce: {
+    readonly myDomainUrl: string;
+    readonly agentId: string;
+    readonly apiUrl?: string;
+    readonly bypassUser: boolean;
+    readonly credentials: CredentialsConfig;
+  };
+  readonly limits: {
+    readonly toolDeadlineMs: number;
+    readonly leaseWaitMs: number;
+    readonly maxMessageChars: number;
+    readonly maxBodyBytes: number;
+    readonly sessionIdleMs: number;
+    readonly stateTtlSeconds: number;
+  };
+  readonly http: {
+    readonly allowedOrigins: readonly string[];
+    readonly allowedHosts: readonly string[];
+  };
+  readonly auth: AuthConfig;
+}
+
+/** Thrown when the environment does not describe a runnable server; names every offending variable. */
+export class ConfigError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses and validates the environment once (call it at module scope, not per request).
+ *
+ * @example
+ * const config = loadConfig(process.env); // throws ConfigError: "TABLE_NAME: … is required"
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map(
+        (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`
+      );
+  // Checked outside the schema so it is reported together with every other problem.
+  if (!env.SALESFORCE_SECRET_ARN && !(env.SALESFORCE_CLIENT_ID && env.SALESFORCE_CLIENT_SECRET)) {
+    problems.push(
+      'SALESFORCE_SECRET_ARN: is required (or set both SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET for a local run)'
+    );
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  let auth: AuthConfig;
+  try {
+    auth = toAuthConfig(env);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`, { cause: err });
+  }
+  const e = parsed.data;
+  const credentials: CredentialsConfig = e.SALESFORCE_SECRET_ARN
+    ? { source: 'secrets-manager', secretArn: e.SALESFORCE_SECRET_ARN }
+    : {
+        source: 'environment',
+        clientId: e.SALESFORCE_CLIENT_ID as string,
+        clientSecret: e.SALESFORCE_CLIENT_SECRET as string,
+      };
+  return Object.freeze({
+    tableName: e.TABLE_NAME,
+    salesforce: {
+      myDomainUrl: e.SALESFORCE_SERVER_URL,
+      agentId: e.SALESFORCE_AGENT_ID,
+      apiUrl: e.SALESFORCE_API_URL,
+      bypassUser: e.SALESFORCE_BYPASS_USER,
+      credentials,
+    },
+    limits: {
+      toolDeadlineMs: e.TOOL_DEADLINE_MS,
+      leaseWaitMs: Math.min(e.LEASE_WAIT_MS, e.TOOL_DEADLINE_MS),
+      maxMessageChars: e.MAX_MESSAGE_CHARS,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      stateTtlSeconds: e.STATE_TTL_HOURS * 3600,
+    },
+    http: { allowedOrigins: e.ALLOWED_ORIGINS, allowedHosts: e.ALLOWED_HOSTS },
+    auth,
+  });
+}

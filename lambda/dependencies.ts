@@ -1,0 +1,90 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  AgentforceClient,
+  type CredentialsSource,
+  staticCredentials,
+  TokenProvider,
+} from './agentforce/index.js';
+import type { AppDependencies } from './app.js';
+import { createInboundAuth } from './auth/index.js';
+import type { Config } from './config.js';
+import { ConversationService } from './conversation/conversation-service.js';
+import { logger } from './logger.js';
+import { SecretsManagerCredentialsSource } from './secrets/credentials.js';
+import { createDocumentClient, DynamoDbSessionStore } from './state/dynamodb-session-store.js';
+import type { SessionStore } from './state/session-store.js';
+
+/** Seams tests and benchmarks may replace; production uses the defaults. */
+export interface DependencyOverrides {
+  readonly credentials?: CredentialsSource;
+  readonly store?: SessionStore;
+  readonly documentClient?: DynamoDBDocumentClient;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+}
+
+/** Everything expensive, built once per container and shared by all requests. */
+export interface Dependencies extends AppDependencies {
+  readonly tokens: TokenProvider;
+  readonly agentforce: AgentforceClient;
+  readonly store: SessionStore;
+}
+
+/** Margin a lease outlives the tool deadline by, so a crashed holder frees the record soon after. */
+const LEASE_MARGIN_MS = 5_000;
+
+/**
+ * The composition root: wires config to adapters and use cases.
+ *
+ * @example
+ * const deps = createDependencies(loadConfig(process.env));
+ */
+export function createDependencies(
+  config: Config,
+  overrides: DependencyOverrides = {}
+): Dependencies {
+  const sf = config.salesforce;
+  const credentials =
+    overrides.credentials ??
+    (sf.credentials.source === 'environment'
+      ? staticCredentials({
+          clientId: sf.credentials.clientId,
+          clientSecret: sf.credentials.clientSecret,
+        })
+      : new SecretsManagerCredentialsSource({ secretArn: sf.credentials.secretArn }));
+  const tokens = new TokenProvider({
+    myDomainUrl: sf.myDomainUrl,
+    credentials,
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
+  const agentforce = new AgentforceClient({
+    tokens,
+    myDomainUrl: sf.myDomainUrl,
+    ...(sf.apiUrl ? { apiUrl: sf.apiUrl } : {}),
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+  });
+  const store =
+    overrides.store ??
+    new DynamoDbSessionStore({
+      tableName: config.tableName,
+      client: overrides.documentClient ?? createDocumentClient(),
+      ttlSeconds: config.limits.stateTtlSeconds,
+      ...(overrides.now ? { now: overrides.now } : {}),
+    });
+  const conversations = new ConversationService({
+    store,
+    agentforce,
+    tokens,
+    agentId: sf.agentId,
+    bypassUser: sf.bypassUser,
+    leaseMs: config.limits.toolDeadlineMs + LEASE_MARGIN_MS,
+    leaseWaitMs: config.limits.leaseWaitMs,
+    sessionIdleMs: config.limits.sessionIdleMs,
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
+  const auth = createInboundAuth(config.auth, {
+    logger: { warn: (message, extra) => logger.warn(message, { ...extra }) },
+  });
+  return { config, conversations, auth, tokens, agentforce, store };
+}

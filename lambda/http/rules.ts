@@ -1,0 +1,78 @@
+/**
+ * Pure HTTP-edge rules of the MCP endpoint: media types, Host and Origin allowlists, CORS.
+ * Kept free of I/O so each rule is unit-tested directly.
+ */
+
+/** Media types of a header value, lower-cased, parameters dropped (`application/json; q=1` -> `application/json`). */
+export function mediaTypes(header: string | null): string[] {
+  if (!header) return [];
+  return header
+    .split(',')
+    .map((part) => part.split(';')[0]?.trim().toLowerCase() ?? '')
+    .filter((type) => type.length > 0);
+}
+
+/**
+ * How to treat the request's `Accept` header, given that this server always answers JSON.
+ * The SDK insists on both `application/json` and `text/event-stream` and answers 406 otherwise,
+ * which real clients (curl, Java SDK, several IDEs) hit; a client that accepts JSON gets JSON.
+ */
+export function acceptDecision(accept: string | null): 'as-is' | 'normalize' | 'reject' {
+  const types = mediaTypes(accept);
+  if (types.includes('application/json') && types.includes('text/event-stream')) return 'as-is';
+  if (types.length === 0) return 'normalize';
+  if (
+    types.some((type) => type === 'application/json' || type === '*/*' || type === 'application/*')
+  ) {
+    return 'normalize';
+  }
+  return 'reject';
+}
+
+/** True for `application/json` (any parameters); the SDK needs JSON bodies. */
+export function isJsonContentType(contentType: string | null): boolean {
+  return mediaTypes(contentType)[0] === 'application/json';
+}
+
+/** Host name of a `Host` header, without port, lower-cased (`[::1]:3000` -> `[::1]`). */
+export function hostName(host: string): string {
+  const value = host.trim().toLowerCase();
+  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1);
+  return value.split(':')[0] ?? '';
+}
+
+/**
+ * DNS-rebinding protection: the `Host` must be on the allowlist when one is configured.
+ * Entries are host names (`localhost`) or suffix wildcards (`*.lambda-url.eu-west-1.on.aws`).
+ */
+export function isHostAllowed(host: string | null, allowedHosts: readonly string[]): boolean {
+  if (allowedHosts.length === 0) return true;
+  if (!host) return false;
+  const name = hostName(host);
+  return allowedHosts.some((entry) => {
+    const allowed = entry.toLowerCase();
+    return allowed.startsWith('*.') ? name.endsWith(allowed.slice(1)) : name === allowed;
+  });
+}
+
+/** An `Origin` header is allowed when it is on the list exactly, or the list contains `*`. */
+export function isOriginAllowed(origin: string, allowedOrigins: readonly string[]): boolean {
+  return allowedOrigins.includes('*') || allowedOrigins.includes(origin.replace(/\/$/, ''));
+}
+
+/** CORS headers for an allowed browser origin (MCP Inspector, web clients). */
+export function corsHeaders(origin: string): Record<string, string> {
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': 'mcp-session-id, mcp-protocol-version, www-authenticate',
+    vary: 'Origin',
+  };
+}
+
+/** Extra headers of a CORS preflight answer. */
+export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers':
+    'authorization, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id',
+  'access-control-max-age': '600',
+};

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { type AgentMessage, ESCALATION_NOTE } from '../agentforce/index.js';
+
+/** Client email input: the key of the client's conversation state. */
+export const clientEmailInput = z
+  .email()
+  .max(254)
+  .toLowerCase()
+  .describe('Email address identifying the end user whose Agentforce conversation this is.');
+
+/** Builds the message input with the configured length bound. */
+export const messageInput = (maxChars: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(maxChars)
+    .describe(`The user's message to the agent, plain text, at most ${maxChars} characters.`);
+
+/** One agent message in flat form (primitive fields only, so Agentforce can map it). */
+export const flatMessageOutput = z.object({
+  type: z
+    .string()
+    .describe('Message type: Inform, Inquire, Confirm, Failure, Escalate, Error, ...'),
+  id: z.string().describe('Message id from Salesforce.'),
+  text: z.string().describe('Readable text of the message (errors for Failure messages).'),
+  feedback_id: z.string().describe('Feedback id for this message, empty when none.'),
+  code: z.string().describe('Failure or error code, empty when none.'),
+  details: z
+    .string()
+    .describe(
+      'JSON of type-specific fields (requested inputs, confirmations, escalation targets), or empty.'
+    ),
+});
+
+export type FlatMessage = z.infer<typeof flatMessageOutput>;
+
+export const turnOutputShape = {
+  client_email: z.string().describe('The normalised client email.'),
+  session_id: z.string().describe('Agentforce session id used for this turn.'),
+  sequence_id: z.number().int().describe('Sequence id sent with this turn.'),
+  reply: z.string().describe("The agent's reply: the text of every message of the turn."),
+  message_types: z
+    .string()
+    .describe('Comma-separated types of the messages of the turn, in order.'),
+  messages: z.array(flatMessageOutput).describe('Every message of the turn, in order.'),
+};
+
+const TEXT_FIELDS = ['message', 'text'] as const;
+const DETAIL_FIELDS = [
+  'collect',
+  'confirm',
+  'targets',
+  'result',
+  'citedReferences',
+  'reason',
+] as const;
+
+/** Turns one typed agent message into its flat form without losing type-specific fields. */
+export function flattenMessage(message: AgentMessage): FlatMessage {
+  // Unknown types keep their wire type and fields; flatten them like any other message.
+  const fields: Record<string, unknown> =
+    message.type === 'Unknown'
+      ? { ...message.data, id: message.id, type: message.originalType }
+      : (message as unknown as Record<string, unknown>);
+  const type = String(fields.type);
+  const str = (value: unknown) => (typeof value === 'string' ? value : '');
+  let text = TEXT_FIELDS.map((key) => str(fields[key])).find((value) => value.length > 0) ?? '';
+  const errors = Array.isArray(fields.errors) ? fields.errors.map(String) : [];
+  if (!text && errors.length > 0) text = errors.join(' ');
+  if (!text && type === 'Escalate') text = ESCALATION_NOTE;
+  const details: Record<string, unknown> = {};
+  for (const key of DETAIL_FIELDS) {
+    const value = fields[key];
+    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0))
+      continue;
+    details[key] = value;
+  }
+  if (errors.length > 0 && text !== errors.join(' ')) details.errors = errors;
+  return {
+    type,
+    id: str(fields.id),
+    text,
+    feedback_id: str(fields.feedbackId),
+    code: str(fields.code) || str(fields.error),
+    details: Object.keys(details).length > 0 ? JSON.stringify(details) : '',
+  };
+}
+
+/** The readable reply of a turn: each message's text, blank-line separated. */
+export function replyText(messages: readonly FlatMessage[]): string {
+  return messages
+    .map((message) => message.text)
+    .filter((text) => text.length > 0)
+    .join('\n\n');
+}

@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lambdaContext } from '../../local/function-url-event.js';
+import { type Harness, startHarness } from '../helpers/harness.js';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({ env: { ALLOWED_HOSTS: '*.lambda-url.us-east-1.on.aws' } });
+});
+afterAll(() => harness.close());
+
+interface RpcBody {
+  result: {
+    protocolVersion?: string;
+    tools?: unknown[];
+    isError?: boolean;
+    structuredContent?: unknown;
+  };
+  error: { code: number };
+}
+
+const invoke = async (name: string) => {
+  const event = JSON.parse(await readFile(`events/${name}.json`, 'utf8')) as LambdaFunctionURLEvent;
+  const result = await harness.handler(event, lambdaContext(30_000));
+  return {
+    ...result,
+    json: result.body ? (JSON.parse(result.body) as RpcBody) : undefined,
+  };
+};
+
+describe('Sample events (events/*.json)', () => {
+  it('initialize negotiates 2025-06-18', async () => {
+    const result = await invoke('initialize');
+    expect(result.statusCode).toBe(200);
+    expect(result.json?.result.protocolVersion).toBe('2025-06-18');
+  });
+
+  it('tools/list lists the six tools', async () => {
+    const result = await invoke('tools-list');
+    expect(result.json?.result.tools).toHaveLength(6);
+  });
+
+  it('runs one tools/call per tool, in conversation order, without a tool error', async () => {
+    for (const name of [
+      'call-authenticate',
+      'call-create-agent-session',
+      'call-send-message-to-agent',
+      'call-get-session-status',
+      'call-complete-agentforce-conversation',
+      'call-end-agent-session',
+    ]) {
+      const result = await invoke(name);
+      expect(result.statusCode, name).toBe(200);
+      expect(result.json?.result.isError, name).toBeFalsy();
+      expect(result.json?.result.structuredContent, name).toBeDefined();
+    }
+  });
+
+  it('answers the malformed request with a JSON-RPC parse error and GET with 405', async () => {
+    const malformed = await invoke('malformed-json');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json?.error.code).toBe(-32700);
+    expect((await invoke('get-not-allowed')).statusCode).toBe(405);
+  });
+});

@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, MCP_URL, rpcRequest, startHarness } from '../helpers/harness.js';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({ env: { MAX_BODY_BYTES: '2048' } });
+});
+afterAll(() => harness.close());
+
+const initialize = (protocolVersion: string) => ({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion, capabilities: {}, clientInfo: { name: 'edge-test', version: '1' } },
+});
+
+describe('HTTP edge: methods and paths', () => {
+  it.each(['GET', 'DELETE', 'PUT', 'PATCH'])(
+    'answers %s /mcp with 405 and Allow',
+    async (method) => {
+      const response = await harness.fetch(new Request(MCP_URL, { method }));
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toContain('POST');
+    }
+  );
+
+  it('answers a health check', async () => {
+    const response = await harness.fetch(new Request('http://127.0.0.1:3000/health'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('answers unknown paths and unknown well-known paths with 404', async () => {
+    for (const path of ['/', '/other', '/.well-known/oauth-authorization-server']) {
+      const response = await harness.fetch(new Request(`http://127.0.0.1:3000${path}`));
+      expect(response.status).toBe(404);
+    }
+  });
+
+  it('serves no protected resource metadata when inbound auth is off', async () => {
+    const response = await harness.fetch(
+      new Request('http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp')
+    );
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('HTTP edge: content negotiation', () => {
+  it.each([['application/json, text/event-stream'], ['application/json'], ['*/*'], ['']])(
+    'answers JSON for Accept "%s"',
+    async (accept) => {
+      const request = rpcRequest(initialize('2025-06-18'), accept ? { accept } : {});
+      if (!accept) request.headers.delete('accept');
+      const response = await harness.fetch(request);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/application\/json/);
+      const body = (await response.json()) as { result: { protocolVersion: string } };
+      expect(body.result.protocolVersion).toBe('2025-06-18');
+    }
+  );
+
+  it('answers 406 when the client accepts neither JSON nor anything', async () => {
+    const response = await harness.fetch(
+      rpcRequest(initialize('2025-06-18'), { accept: 'text/html' })
+    );
+    expect(response.status).toBe(406);
+  });
+
+  it('answers 415 for a non-JSON content type', async () => {
+    const response = await harness.fetch(
+      rpcRequest(initialize('2025-06-18'), { 'content-type': 'text/plain' })
+    );
+    expect(response.status).toBe(415);
+  });
+
+  it('answers 413 past the body limit', async () => {
+    const response = await harness.fetch(
+      rpcRequest({ ...initialize('2025-06-18'), padding: 'x'.repeat(4096) })
+    );
+    expect(response.status).toBe(413);
+  });
+
+  it('answers 400 with a JSON-RPC parse error for malformed JSON', async () => {
+    const response = await harness.fetch(rpcRequest('{"jsonrpc":"2.0","id":1,'));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: -32700 } });
+  });
+
+  it('answers 202 with no body for a notification', async () => {
+    const response = await harness.fetch(
+      rpcRequest({ jsonrpc: '2.0', method: 'notifications/initialized' })
+    );
+    expect(response.status).toBe(202);
+    expect(await response.text()).toBe('');
+  });
+});
+
+describe('HTTP edge: protocol versions', () => {
+  it.each(['2025-06-18', '2025-03-26', '2025-11-25'])('negotiates %s', async (version) => {
+    const response = await harness.fetch(rpcRequest(initialize(version)));
+    const body = (await response.json()) as { result: { protocolVersion: string } };
+    expect(body.result.protocolVersion).toBe(version);
+  });
+
+  it('answers an unsupported version with its latest supported one', async () => {
+    const response = await harness.fetch(rpcRequest(initialize('1999-01-01')));
+    const body = (await response.json()) as { result: { protocolVersion: string } };
+    expect(body.result.protocolVersion).toBe('2025-11-25');
+  });
+
+  it('answers 400 to an unsupported MCP-Protocol-Version header', async () => {
+    const response = await harness.fetch(
+      rpcRequest(
+        { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+        { 'mcp-protocol-version': '1999-01-01' }
+      )
+    );
+    expect(response.status).toBe(400);
+  });
+});
+
+describe('HTTP edge: Origin and Host (DNS rebinding)', () => {
+  it('refuses an Origin that is not on the allowlist with 403', async () => {
+    const response = await harness.fetch(
+      rpcRequest(initialize('2025-06-18'), { origin: 'https://evil.example.com' })
+    );
+    expect(response.status).toBe(403);
+  });
+
+  it('serves an allowed Origin with CORS headers and answers its preflight', async () => {
+    const origin = 'http://localhost:6274';
+    const response = await harness.fetch(rpcRequest(initialize('2025-06-18'), { origin }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+    const preflight = await harness.fetch(
+      new Request(MCP_URL, { method: 'OPTIONS', headers: { origin } })
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+
+  it('refuses a Host that is not on the allowlist with 403', async () => {
+    const response = await harness.fetch(
+      rpcRequest(initialize('2025-06-18'), {}, 'http://evil.example.com/mcp')
+    );
+    expect(response.status).toBe(403);
+  });
+});
+
+describe('HTTP edge: tools/list', () => {
+  it('lists six kebab-case tools with flat schemas, output schemas and annotations', async () => {
+    const response = await harness.fetch(
+      rpcRequest({ jsonrpc: '2.0', id: 3, method: 'tools/list' })
+    );
+    const body = (await response.json()) as {
+      result: { tools: Array<Record<string, unknown> & { name: string }> };
+    };
+    const names = body.result.tools.map((tool) => tool.name).sort();
+    expect(names).toEqual([
+      'authenticate',
+      'complete-agentforce-conversation',
+      'create-agent-session',
+      'end-agent-session',
+      'get-session-status',
+      'send-message-to-agent',
+    ]);
+    for (const tool of body.result.tools) {
+      expect(tool.name).toMatch(/^[a-z][a-z0-9-]{0,63}$/);
+      expect(tool.outputSchema).toBeDefined();
+      expect(tool.annotations).toMatchObject({
+        readOnlyHint: expect.any(Boolean),
+        destructiveHint: expect.any(Boolean),
+        idempotentHint: expect.any(Boolean),
+        openWorldHint: expect.any(Boolean),
+      });
+      const input = tool.inputSchema as {
+        properties: Record<string, { type: string; description?: string }>;
+      };
+      for (const property of Object.values(input.properties)) {
+        expect(['string', 'number', 'integer', 'boolean']).toContain(property.type);
+        expect(property.description?.length ?? 0).toBeGreaterThan(0);
+      }
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../lambda/config.js';
+
+const base = {
+  TABLE_NAME: 'sessions',
+  SALESFORCE_SERVER_URL: 'acme.my.salesforce.com',
+  SALESFORCE_AGENT_ID: '0XxSB000000IPCr0AO',
+  SALESFORCE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sf-AbCdEf',
+  AUTH_MODE: 'none',
+};
+
+describe('Function: loadConfig', () => {
+  it('parses a Lambda environment with defaults', () => {
+    const config = loadConfig(base);
+    expect(config.salesforce.credentials).toEqual({
+      source: 'secrets-manager',
+      secretArn: base.SALESFORCE_SECRET_ARN,
+    });
+    expect(config.limits.toolDeadlineMs).toBe(45_000);
+    expect(config.salesforce.bypassUser).toBe(true);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('takes credentials from the environment for a local run', () => {
+    const { SALESFORCE_SECRET_ARN: _, ...local } = base;
+    const config = loadConfig({
+      ...local,
+      SALESFORCE_CLIENT_ID: 'id',
+      SALESFORCE_CLIENT_SECRET: 's',
+    });
+    expect(config.salesforce.credentials.source).toBe('environment');
+  });
+
+  it('throws naming every missing or invalid variable', () => {
+    const { SALESFORCE_SECRET_ARN: _, TABLE_NAME: __, ...rest } = base;
+    const parse = () =>
+      loadConfig({ ...rest, SALESFORCE_AGENT_ID: 'nope', TOOL_DEADLINE_MS: '90000' });
+    expect(parse).toThrow(ConfigError);
+    expect(parse).toThrow(/TABLE_NAME/);
+    expect(parse).toThrow(/SALESFORCE_AGENT_ID/);
+    expect(parse).toThrow(/SALESFORCE_SECRET_ARN/);
+    expect(parse).toThrow(/TOOL_DEADLINE_MS/);
+  });
+
+  it('splits comma lists', () => {
+    const config = loadConfig({
+      ...base,
+      ALLOWED_ORIGINS: ' https://a.example , https://b.example,',
+    });
+    expect(config.http.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+});

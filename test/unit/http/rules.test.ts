@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import {
+  acceptDecision,
+  hostName,
+  isHostAllowed,
+  isJsonContentType,
+  isOriginAllowed,
+  mediaTypes,
+} from '../../../lambda/http/rules.js';
+
+describe('Function: mediaTypes', () => {
+  it('drops parameters and lower-cases', () => {
+    expect(mediaTypes('Application/JSON; charset=utf-8, text/event-stream;q=0.9')).toEqual([
+      'application/json',
+      'text/event-stream',
+    ]);
+  });
+
+  it('returns nothing for a missing header', () => {
+    expect(mediaTypes(null)).toEqual([]);
+  });
+});
+
+describe('Function: acceptDecision', () => {
+  it.each([
+    ['application/json, text/event-stream', 'as-is'],
+    ['text/event-stream, application/json;q=0.9', 'as-is'],
+    ['application/json', 'normalize'],
+    ['*/*', 'normalize'],
+    ['application/*', 'normalize'],
+    [null, 'normalize'],
+    ['text/event-stream', 'reject'],
+    ['text/html', 'reject'],
+  ] as const)('returns %s -> %s', (accept, decision) => {
+    expect(acceptDecision(accept)).toBe(decision);
+  });
+});
+
+describe('Function: isJsonContentType', () => {
+  it('accepts application/json with parameters and rejects look-alikes', () => {
+    expect(isJsonContentType('application/json; charset=utf-8')).toBe(true);
+    expect(isJsonContentType('application/jsonp')).toBe(false);
+    expect(isJsonContentType('text/plain, application/json')).toBe(false);
+    expect(isJsonContentType(null)).toBe(false);
+  });
+});
+
+describe('Function: isHostAllowed', () => {
+  const allowed = ['127.0.0.1', 'localhost', '[::1]', '*.lambda-url.eu-west-1.on.aws'];
+
+  it('ignores the port and matches exact names', () => {
+    expect(isHostAllowed('127.0.0.1:3000', allowed)).toBe(true);
+    expect(isHostAllowed('LOCALHOST', allowed)).toBe(true);
+    expect(isHostAllowed('[::1]:3000', allowed)).toBe(true);
+  });
+
+  it('matches wildcard suffixes only on a label boundary', () => {
+    expect(isHostAllowed('abc.lambda-url.eu-west-1.on.aws', allowed)).toBe(true);
+    expect(isHostAllowed('evillambda-url.eu-west-1.on.aws', allowed)).toBe(false);
+  });
+
+  it('refuses other hosts and a missing Host, and allows all when no list is set', () => {
+    expect(isHostAllowed('evil.example.com', allowed)).toBe(false);
+    expect(isHostAllowed(null, allowed)).toBe(false);
+    expect(isHostAllowed('anything', [])).toBe(true);
+  });
+
+  it('returns the bare host name', () => {
+    expect(hostName('Example.com:443')).toBe('example.com');
+  });
+});
+
+describe('Function: isOriginAllowed', () => {
+  it('matches exact origins or a star', () => {
+    expect(isOriginAllowed('http://localhost:6274', ['http://localhost:6274'])).toBe(true);
+    expect(isOriginAllowed('http://localhost:6275', ['http://localhost:6274'])).toBe(false);
+    expect(isOriginAllowed('https://x.example', ['*'])).toBe(true);
+    expect(isOriginAllowed('null', [])).toBe(false);
+  });
+});
