@@ -72,11 +72,13 @@ export function createApp(deps: AppDependencies): App {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = request.method.toUpperCase();
 
-    if (!isHostAllowed(request.headers.get('host'), config.http.allowedHosts)) {
+    const host = request.headers.get('host');
+    const { allowedHosts, allowedOrigins } = config.http;
+    if (!isHostAllowed(host, allowedHosts)) {
       return rpcError(403, -32000, 'Forbidden: this Host is not allowed.');
     }
     const origin = request.headers.get('origin');
-    if (origin !== null && !isOriginAllowed(origin, config.http.allowedOrigins)) {
+    if (origin !== null && !isOriginAllowed(origin, allowedOrigins, { host, allowedHosts })) {
       return rpcError(403, -32000, 'Forbidden: this Origin is not allowed.');
     }
     const cors = origin !== null ? corsHeaders(origin) : {};

@@ -55,9 +55,26 @@ export function isHostAllowed(host: string | null, allowedHosts: readonly string
   });
 }
 
-/** An `Origin` header is allowed when it is on the list exactly, or the list contains `*`. */
-export function isOriginAllowed(origin: string, allowedOrigins: readonly string[]): boolean {
-  return allowedOrigins.includes('*') || allowedOrigins.includes(origin.replace(/\/$/, ''));
+/**
+ * An `Origin` is allowed when it is on the list exactly, the list contains `*`, or it is the
+ * request's own origin and the `Host` was checked against a host allowlist. Same-origin only
+ * counts with a host allowlist: without one, a DNS-rebinding page sends a matching attacker
+ * Host and Origin.
+ */
+export function isOriginAllowed(
+  origin: string,
+  allowedOrigins: readonly string[],
+  sameOrigin?: { host: string | null; allowedHosts: readonly string[] }
+): boolean {
+  const normalized = origin.replace(/\/$/, '');
+  if (allowedOrigins.includes('*') || allowedOrigins.includes(normalized)) return true;
+  if (!sameOrigin?.host || sameOrigin.allowedHosts.length === 0) return false;
+  if (!isHostAllowed(sameOrigin.host, sameOrigin.allowedHosts)) return false;
+  try {
+    return new URL(normalized).host === sameOrigin.host.trim().toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 /** CORS headers for an allowed browser origin (MCP Inspector, web clients). */

@@ -77,4 +77,21 @@ describe('Function: isOriginAllowed', () => {
     expect(isOriginAllowed('https://x.example', ['*'])).toBe(true);
     expect(isOriginAllowed('null', [])).toBe(false);
   });
+
+  it("allows the request's own origin only when the Host passed an allowlist", () => {
+    const hosts = ['127.0.0.1'];
+    expect(
+      isOriginAllowed('http://127.0.0.1:3000', [], { host: '127.0.0.1:3000', allowedHosts: hosts })
+    ).toBe(true);
+    expect(
+      isOriginAllowed('http://127.0.0.1:3001', [], { host: '127.0.0.1:3000', allowedHosts: hosts })
+    ).toBe(false);
+    // A rebinding page: attacker Host and matching Origin, no host allowlist to stop it.
+    expect(
+      isOriginAllowed('http://evil.example', [], { host: 'evil.example', allowedHosts: [] })
+    ).toBe(false);
+    expect(
+      isOriginAllowed('http://evil.example', [], { host: 'evil.example', allowedHosts: hosts })
+    ).toBe(false);
+  });
 });
