@@ -112,7 +112,8 @@ export class McpServerStack extends Stack {
     this.function = new NodejsFunction(this, 'McpFunction', {
       description: 'Remote MCP server bridging MCP clients to a Salesforce Agentforce agent',
       entry: repoPath('lambda/handler.ts'),
-      handler: 'handler',
+      // lambda/handler.ts exports one entry point per invoke mode.
+      handler: config.invokeMode === 'RESPONSE_STREAM' ? 'streamingHandler' : 'handler',
       projectRoot: repoPath(''),
       depsLockFilePath: repoPath('package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,

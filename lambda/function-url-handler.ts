@@ -35,3 +35,51 @@ export function createHandler(app: App) {
       return toFunctionUrlResult(response);
     });
 }
+
+/** The parts of Lambda's `awslambda` runtime global that response streaming uses. */
+export interface StreamingRuntime {
+  streamifyResponse(
+    handler: (
+      event: LambdaFunctionURLEvent,
+      stream: NodeJS.WritableStream,
+      context: Context
+    ) => Promise<void>
+  ): unknown;
+  HttpResponseStream: {
+    from(
+      stream: NodeJS.WritableStream,
+      metadata: { statusCode: number; headers: Record<string, string>; cookies?: string[] }
+    ): NodeJS.WritableStream;
+  };
+}
+
+/**
+ * The same handler for a Function URL in `RESPONSE_STREAM` invoke mode. Every answer is one JSON
+ * body, so it is computed exactly as in buffered mode and written in one piece; streaming only
+ * lifts the 6 MB buffered response limit. Returns `undefined` outside the Lambda runtime, which
+ * is the only place `awslambda` exists.
+ *
+ * @example
+ * export const streamingHandler = createStreamingHandler(handler, globalThis.awslambda);
+ */
+export function createStreamingHandler(
+  buffered: (event: LambdaFunctionURLEvent, context: Context) => Promise<FunctionUrlResult>,
+  runtime: StreamingRuntime | undefined
+): unknown {
+  if (!runtime) return undefined;
+  return runtime.streamifyResponse(async (event, responseStream, context) => {
+    const result = await buffered(event, context);
+    const stream = runtime.HttpResponseStream.from(responseStream, {
+      statusCode: result.statusCode ?? 200,
+      headers: Object.fromEntries(
+        Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)])
+      ),
+      ...(result.cookies?.length ? { cookies: result.cookies } : {}),
+    });
+    const body = result.body ?? '';
+    await new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body, () => resolve());
+    });
+  });
+}

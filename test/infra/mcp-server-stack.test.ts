@@ -58,6 +58,9 @@ describe('Class: McpServerStack', () => {
       const { template } = synth({ invokeMode: 'response_stream' });
 
       template.hasResourceProperties('AWS::Lambda::Url', { InvokeMode: 'RESPONSE_STREAM' });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.streamingHandler',
+      });
     });
 
     it('returns CORS for exactly the allowed origins, which the function also receives', () => {
