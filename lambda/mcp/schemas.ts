@@ -17,6 +17,12 @@ export const messageInput = (maxChars: number) =>
     .max(maxChars)
     .describe(`The user's message to the agent, plain text, at most ${maxChars} characters.`);
 
+/** Input of the tools that send a turn: who, and what they say. */
+export const turnInputShape = (maxChars: number) => ({
+  client_email: clientEmailInput,
+  message: messageInput(maxChars),
+});
+
 /** One agent message in flat form (primitive fields only, so Agentforce can map it). */
 export const flatMessageOutput = z.object({
   type: z

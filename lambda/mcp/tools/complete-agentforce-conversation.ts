@@ -1,12 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import {
-  clientEmailInput,
-  flattenMessage,
-  messageInput,
-  replyText,
-  turnOutputShape,
-} from '../schemas.js';
+import { flattenMessage, replyText, turnInputShape, turnOutputShape } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, success } from '../tool-result.js';
 import { turnResult } from './send-message-to-agent.js';
@@ -22,10 +16,7 @@ export function registerCompleteAgentforceConversation(
       title: 'Talk to the agent (one call)',
       description:
         "Sends the user's message to the Agentforce agent in one call: authenticates if needed, starts a session when there is none or the previous one expired, then returns the agent's reply.",
-      inputSchema: {
-        client_email: clientEmailInput,
-        message: messageInput(context.maxMessageChars),
-      },
+      inputSchema: turnInputShape(context.maxMessageChars),
       outputSchema: {
         ...turnOutputShape,
         session_created: z.boolean().describe('True when this call started a new agent session.'),

@@ -1,12 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { TurnOutcome } from '../../conversation/conversation-service.js';
-import {
-  clientEmailInput,
-  flattenMessage,
-  messageInput,
-  replyText,
-  turnOutputShape,
-} from '../schemas.js';
+import { flattenMessage, replyText, turnInputShape, turnOutputShape } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, success } from '../tool-result.js';
 
@@ -36,10 +30,7 @@ export function registerSendMessageToAgent(server: McpServer, context: ToolConte
       title: 'Send a message to the agent',
       description:
         "Sends the user's message to the Agentforce agent in the client's open session and returns every message of the agent's reply.",
-      inputSchema: {
-        client_email: clientEmailInput,
-        message: messageInput(context.maxMessageChars),
-      },
+      inputSchema: turnInputShape(context.maxMessageChars),
       outputSchema: turnOutputShape,
       annotations: {
         title: 'Send a message to the agent',
