@@ -64,12 +64,14 @@ export interface StreamingRuntime {
  */
 export function createStreamingHandler(
   buffered: (event: LambdaFunctionURLEvent, context: Context) => Promise<FunctionUrlResult>,
-  runtime: StreamingRuntime | undefined
+  runtime: Partial<StreamingRuntime> | undefined
 ): unknown {
-  if (!runtime) return undefined;
-  return runtime.streamifyResponse(async (event, responseStream, context) => {
+  // Libraries (e.g. Powertools' invoke store) create a partial `awslambda` outside Lambda too.
+  const { streamifyResponse, HttpResponseStream } = runtime ?? {};
+  if (typeof streamifyResponse !== 'function' || !HttpResponseStream) return undefined;
+  return streamifyResponse.call(runtime, async (event, responseStream, context) => {
     const result = await buffered(event, context);
-    const stream = runtime.HttpResponseStream.from(responseStream, {
+    const stream = HttpResponseStream.from(responseStream, {
       statusCode: result.statusCode ?? 200,
       headers: Object.fromEntries(
         Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)])

@@ -17,5 +17,5 @@ export const handler = createHandler(createApp(dependencies));
 /** The entry point for RESPONSE_STREAM invoke mode; defined only inside the Lambda runtime. */
 export const streamingHandler = createStreamingHandler(
   handler,
-  (globalThis as { awslambda?: StreamingRuntime }).awslambda
+  (globalThis as { awslambda?: Partial<StreamingRuntime> }).awslambda
 );

@@ -24,8 +24,10 @@ function fakeRuntime() {
 }
 
 describe('Function: createStreamingHandler', () => {
-  it('returns undefined outside the Lambda runtime', () => {
-    expect(createStreamingHandler(async () => ({ statusCode: 200 }), undefined)).toBeUndefined();
+  it('returns undefined outside the Lambda runtime, even with a partial awslambda global', () => {
+    const buffered = async () => ({ statusCode: 200 });
+    expect(createStreamingHandler(buffered, undefined)).toBeUndefined();
+    expect(createStreamingHandler(buffered, {})).toBeUndefined();
   });
 
   it('writes the buffered result as stream metadata and one body', async () => {
