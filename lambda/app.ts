@@ -2,6 +2,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import type { InboundAuth } from './auth/index.js';
 import type { Config } from './config.js';
 import type { ConversationService } from './conversation/conversation-service.js';
+import { invalidParams, MAX_BATCH_SIZE } from './http/json-rpc.js';
 import {
   acceptDecision,
   corsHeaders,
@@ -151,6 +152,26 @@ export function createApp(deps: AppDependencies): App {
       return rpcError(400, -32700, 'Parse error: the body is not valid JSON.', cors);
     }
     log.mcpMethod = describeMethod(parsedBody);
+    const messages = Array.isArray(parsedBody) ? parsedBody : [parsedBody];
+    if (messages.length > MAX_BATCH_SIZE) {
+      return rpcError(
+        400,
+        -32600,
+        `Invalid Request: a batch may hold at most ${MAX_BATCH_SIZE} messages.`,
+        cors
+      );
+    }
+    const invalid = messages.map(invalidParams).find((found) => found !== undefined);
+    if (invalid) {
+      const error = {
+        jsonrpc: '2.0',
+        id: invalid.id,
+        error: { code: -32602, message: invalid.message },
+      };
+      return Array.isArray(parsedBody)
+        ? rpcError(400, -32600, `Invalid Request: ${invalid.message}`, cors)
+        : json(200, error, cors);
+    }
 
     const headers = new Headers(request.headers);
     if (accept === 'normalize') headers.set('accept', 'application/json, text/event-stream');

@@ -17,7 +17,11 @@ const RESPONSE_MARGIN_MS = 1_500;
  */
 export function createHandler(app: App) {
   return middy<LambdaFunctionURLEvent, FunctionUrlResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(
+      // logEvent stays off whatever POWERTOOLS_LOGGER_LOG_EVENT says: events carry bearer
+      // tokens and message text.
+      injectLambdaContext(logger, { resetKeys: true, logEvent: false })
+    )
     .handler(async (event, context) => {
       const remainingMs = context.getRemainingTimeInMillis?.() ?? 60_000;
       const signal = AbortSignal.timeout(Math.max(1_000, remainingMs - RESPONSE_MARGIN_MS));

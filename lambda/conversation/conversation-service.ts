@@ -3,7 +3,7 @@ import { SessionNotFoundError } from '../agentforce/index.js';
 import { logger } from '../logger.js';
 import { OwnerMismatchError } from '../state/errors.js';
 import type { Lease, ReleasePatch, SessionRecord, SessionStore } from '../state/session-store.js';
-import { NoSessionError } from './errors.js';
+import { NoSessionError, SessionNotSavedError } from './errors.js';
 
 /** Who is asking: the normalised client email and the inbound principal that owns it. */
 export interface Caller {
@@ -228,23 +228,39 @@ export class ConversationService {
     try {
       outcome = await work(lease);
     } catch (err) {
-      await this.#releaseQuietly(lease, patchAfterFailure(err));
+      await this.#release(lease, patchAfterFailure(err)).catch(() => undefined);
       throw err instanceof TurnFailedAfterSessionStart ? err.cause : err;
     }
-    await this.#releaseQuietly(lease, outcome.patch);
+    try {
+      await this.#release(lease, outcome.patch);
+    } catch (err) {
+      // A session the table does not know would leak upstream and split the conversation:
+      // end it, and report the failure so the caller retries on a clean state.
+      const started = outcome.patch.session;
+      if (started) {
+        await this.#endUpstream(
+          started.sessionId,
+          AbortSignal.timeout(END_ORPHAN_TIMEOUT_MS)
+        ).catch(() => logger.warn('could not end a session the store failed to record'));
+        throw new SessionNotSavedError(caller.clientEmail, { cause: err });
+      }
+      // Otherwise the turn itself is complete; the lease expires by itself if it is still held.
+    }
     return outcome.value;
   }
 
-  async #releaseQuietly(lease: Lease, patch: ReleasePatch): Promise<void> {
+  async #release(lease: Lease, patch: ReleasePatch): Promise<void> {
     try {
       await this.#deps.store.release(lease, patch);
     } catch (err) {
-      // The upstream work is done (or failed) either way; a lost lease only means another
-      // call already took over after ours expired, so its state wins.
       logger.warn('could not release the session lease', { error: (err as Error).name });
+      throw err;
     }
   }
 }
+
+/** Time allowed to end a session whose record could not be written (outside the tool deadline's budget). */
+const END_ORPHAN_TIMEOUT_MS = 3_000;
 
 /** Carries what must still be saved when a new session's first turn fails. */
 class TurnFailedAfterSessionStart extends Error {

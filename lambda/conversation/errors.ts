@@ -17,4 +17,15 @@ class NoSessionError extends ConversationError {
   }
 }
 
-export { ConversationError, NoSessionError };
+/**
+ * A new session was started but its record could not be written, so it was ended again rather
+ * than left open upstream where nothing refers to it.
+ */
+class SessionNotSavedError extends ConversationError {
+  constructor(clientEmail: string, options?: ErrorOptions) {
+    super('A new agent session could not be saved and was ended', clientEmail, options);
+    this.name = 'SessionNotSavedError';
+  }
+}
+
+export { ConversationError, NoSessionError, SessionNotSavedError };

@@ -34,6 +34,9 @@ export function isJsonContentType(contentType: string | null): boolean {
   return mediaTypes(contentType)[0] === 'application/json';
 }
 
+/** `name[:port]` or `[ipv6][:port]`, as a `Host` header carries it. */
+const HOST_SYNTAX = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 /** Host name of a `Host` header, without port, lower-cased (`[::1]:3000` -> `[::1]`). */
 export function hostName(host: string): string {
   const value = host.trim().toLowerCase();
@@ -47,7 +50,8 @@ export function hostName(host: string): string {
  */
 export function isHostAllowed(host: string | null, allowedHosts: readonly string[]): boolean {
   if (allowedHosts.length === 0) return true;
-  if (!host) return false;
+  // Only a real host[:port] may match: `evil.example/x?.allowed.suffix` must not.
+  if (!host || !HOST_SYNTAX.test(host.trim())) return false;
   const name = hostName(host);
   return allowedHosts.some((entry) => {
     const allowed = entry.toLowerCase();

@@ -11,10 +11,11 @@ import {
   SessionBusyError as UpstreamBusyError,
   UpstreamError,
 } from '../agentforce/index.js';
-import { NoSessionError } from '../conversation/errors.js';
+import { NoSessionError, SessionNotSavedError } from '../conversation/errors.js';
 import { logger } from '../logger.js';
 import { CredentialsUnavailableError } from '../secrets/errors.js';
 import {
+  LeaseLostError,
   OwnerMismatchError,
   SessionBusyError as StoreBusyError,
   StoreUnavailableError,
@@ -64,6 +65,12 @@ export function describeFailure(err: unknown, deadlineMs: number): Failure {
       message:
         'No agent session is open for this client. Call create-agent-session first, or use complete-agentforce-conversation, which starts one for you.',
     };
+  if (err instanceof SessionNotSavedError)
+    return {
+      code: 'STATE_NOT_SAVED',
+      message:
+        'The server could not save the new agent session, so it ended it instead of leaking it; any reply in this call was discarded. Retry in a few seconds: the next call starts a fresh session.',
+    };
   if (err instanceof SessionNotFoundError)
     return {
       code: 'SESSION_EXPIRED',
@@ -75,6 +82,12 @@ export function describeFailure(err: unknown, deadlineMs: number): Failure {
       code: 'BUSY',
       message:
         'Another message for this client is still being processed by the agent. Wait a few seconds and retry.',
+    };
+  if (err instanceof LeaseLostError)
+    return {
+      code: 'CONFLICT',
+      message:
+        'Another call for this client took over while this one was running, so its result was not saved. Retry.',
     };
   if (err instanceof OwnerMismatchError)
     return {

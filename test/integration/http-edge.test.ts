@@ -183,3 +183,33 @@ describe('HTTP edge: tools/list', () => {
     }
   });
 });
+
+describe('HTTP edge: malformed JSON-RPC', () => {
+  it('answers params of the wrong shape with -32602 and one readable line', async () => {
+    const response = await harness.fetch(
+      rpcRequest({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 5 } })
+    );
+    const body = (await response.json()) as {
+      id: number;
+      error: { code: number; message: string };
+    };
+    expect(response.status).toBe(200);
+    expect(body.id).toBe(7);
+    expect(body.error.code).toBe(-32602);
+    expect(body.error.message).toMatch(/^Invalid params for tools\/call: params\.name: /);
+    expect(body.error.message).not.toContain('\n');
+  });
+
+  it('refuses a batch larger than the limit before running anything', async () => {
+    const before = harness.simulator.counters.sessionsStarted;
+    const batch = Array.from({ length: 11 }, (_, i) => ({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'tools/call',
+      params: { name: 'create-agent-session', arguments: { client_email: `b${i}@example.com` } },
+    }));
+    const response = await harness.fetch(rpcRequest(batch));
+    expect(response.status).toBe(400);
+    expect(harness.simulator.counters.sessionsStarted).toBe(before);
+  });
+});

@@ -220,28 +220,29 @@ describe('Faults: DynamoDB fails to release the lease', () => {
     });
   });
 
-  it('leaves no session open upstream that the table does not know when the release after a session start fails', async () => {
+  it('ends a new session the table could not record, says so, and recovers on the next call', async () => {
     // Prepare
     const clientEmail = email();
+    const openBefore = new Set(rig.upstream.openSessions());
     dynamo.faults.failReleases = 1;
 
     // Act: the first turn starts a session, then its release (which would store it) fails.
     const first = await converse(client, clientEmail, 'one');
     const next = await untilAnswered(() => converse(client, clientEmail, 'two'), 100, 5_000);
 
-    // Assess
-    expect(field(first, 'session_created')).toBe(true);
+    // Assess: a clear tool error, then a working conversation, and no session leaked upstream.
+    expect(first).toMatchObject({ kind: 'tool-error', code: 'STATE_NOT_SAVED' });
+    expect(field(next.outcome, 'session_created')).toBe(true);
     const item = await storedItem(rig.harness.tableName, clientEmail);
-    const open = [...rig.upstream.openSessions()].filter(
-      (id) => id === field(first, 'session_id') || id === field(next.outcome, 'session_id')
-    );
-    expect(open).toEqual([item?.sessionId]);
+    const opened = [...rig.upstream.openSessions()].filter((id) => !openBefore.has(id));
+    expect(opened).toEqual([item?.sessionId]);
   });
 
-  it('leaves no session open upstream that the table does not know when create-agent-session cannot store its new session', async () => {
+  it('ends the session create-agent-session could not record, and the next call recovers', async () => {
     // Prepare
     const clientEmail = email();
-    const first = await converse(client, clientEmail, 'one');
+    await converse(client, clientEmail, 'one');
+    const openBefore = new Set(rig.upstream.openSessions());
     dynamo.faults.failReleases = 1;
 
     // Act: ends the stored session, starts a new one, then fails to store it.
@@ -249,14 +250,11 @@ describe('Faults: DynamoDB fails to release the lease', () => {
     const next = await untilAnswered(() => converse(client, clientEmail, 'two'), 100, 5_000);
 
     // Assess
-    const mine = new Set([
-      field(first, 'session_id'),
-      field(created, 'session_id'),
-      field(next.outcome, 'session_id'),
-    ]);
+    expect(created).toMatchObject({ kind: 'tool-error', code: 'STATE_NOT_SAVED' });
     const item = await storedItem(rig.harness.tableName, clientEmail);
-    const open = [...rig.upstream.openSessions()].filter((id) => mine.has(id));
-    expect(open).toEqual([item?.sessionId]);
+    expect(field(next.outcome, 'session_id')).toBe(item?.sessionId);
+    const opened = [...rig.upstream.openSessions()].filter((id) => !openBefore.has(id));
+    expect(opened).toEqual([item?.sessionId]);
   });
 });
 

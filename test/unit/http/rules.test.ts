@@ -59,6 +59,12 @@ describe('Function: isHostAllowed', () => {
     expect(isHostAllowed('evillambda-url.eu-west-1.on.aws', allowed)).toBe(false);
   });
 
+  it('refuses a Host that only ends like an allowed one but is not a host name', () => {
+    expect(isHostAllowed('evil.example/mcp?.abc.lambda-url.eu-west-1.on.aws', allowed)).toBe(false);
+    expect(isHostAllowed('evil.example#.abc.lambda-url.eu-west-1.on.aws', allowed)).toBe(false);
+    expect(isHostAllowed('user@abc.lambda-url.eu-west-1.on.aws', allowed)).toBe(false);
+  });
+
   it('refuses other hosts and a missing Host, and allows all when no list is set', () => {
     expect(isHostAllowed('evil.example.com', allowed)).toBe(false);
     expect(isHostAllowed(null, allowed)).toBe(false);

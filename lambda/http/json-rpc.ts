@@ -1,0 +1,51 @@
+import {
+  CallToolRequestSchema,
+  InitializeRequestSchema,
+  ListToolsRequestSchema,
+  PingRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * Most messages one POST may carry. Batches left the protocol in 2025-06-18; older clients may
+ * still send small ones, but one request must not fan out into dozens of agent sessions.
+ */
+export const MAX_BATCH_SIZE = 10;
+
+/** The SDK's own request schemas for the methods this server serves. */
+const REQUEST_SCHEMAS = {
+  initialize: InitializeRequestSchema,
+  ping: PingRequestSchema,
+  'tools/list': ListToolsRequestSchema,
+  'tools/call': CallToolRequestSchema,
+} as const;
+
+/** A JSON-RPC request whose params do not fit its method. */
+export interface InvalidParams {
+  readonly id: string | number | null;
+  readonly message: string;
+}
+
+/**
+ * Checks a request's params with the schema the SDK will apply. The SDK reports such a mismatch
+ * as -32603 Internal error with the whole issue list as its message; a client mistake deserves
+ * -32602 and one readable line.
+ */
+export function invalidParams(message: unknown): InvalidParams | undefined {
+  if (!message || typeof message !== 'object' || !('method' in message) || !('id' in message)) {
+    return undefined;
+  }
+  const { method, id } = message as { method: unknown; id: unknown };
+  const schema =
+    typeof method === 'string' && Object.hasOwn(REQUEST_SCHEMAS, method)
+      ? REQUEST_SCHEMAS[method as keyof typeof REQUEST_SCHEMAS]
+      : undefined;
+  if (!schema) return undefined;
+  const parsed = schema.safeParse(message);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'params';
+  return {
+    id: typeof id === 'string' || typeof id === 'number' ? id : null,
+    message: `Invalid params for ${method}: ${where}: ${issue?.message ?? 'invalid'}`.slice(0, 300),
+  };
+}
