@@ -1,4 +1,5 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { InboundAuth } from './auth/index.js';
 import type { Config } from './config.js';
 import type { ConversationService } from './conversation/conversation-service.js';
@@ -14,6 +15,7 @@ import {
 import { logger } from './logger.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord } from './mcp/tool-context.js';
+import { ToolsListCache } from './mcp/tools-list-cache.js';
 
 /** What the HTTP application needs; built once per container. */
 export interface AppDependencies {
@@ -63,6 +65,7 @@ interface RequestLog extends ToolCallRecord {
  */
 export function createApp(deps: AppDependencies): App {
   const { config, auth } = deps;
+  const toolsList = new ToolsListCache();
 
   async function route(
     request: Request,
@@ -175,6 +178,20 @@ export function createApp(deps: AppDependencies): App {
 
     const headers = new Headers(request.headers);
     if (accept === 'normalize') headers.set('accept', 'application/json, text/event-stream');
+
+    // The cache must not bypass the SDK's protocol-version check, so it only serves versions the SDK accepts.
+    const version = headers.get('mcp-protocol-version');
+    const listId =
+      version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version)
+        ? ToolsListCache.cacheableId(parsedBody)
+        : undefined;
+    const cached = listId === undefined ? undefined : toolsList.answer(listId);
+    if (cached !== undefined) {
+      return new Response(cached, {
+        status: 200,
+        headers: { 'content-type': 'application/json', ...cors },
+      });
+    }
     const mcpRequest = new Request(request.url, { method: 'POST', headers, body: bytes });
 
     const server = buildServer({
@@ -194,6 +211,7 @@ export function createApp(deps: AppDependencies): App {
       const response = await transport.handleRequest(mcpRequest, { parsedBody });
       // Read the body before closing: closing the transport ends any pending stream.
       const body = await response.arrayBuffer();
+      if (listId !== undefined && response.status === 200) toolsList.remember(body);
       return withHeaders(
         new Response(body.byteLength > 0 ? body : null, {
           status: response.status,

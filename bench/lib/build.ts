@@ -175,32 +175,31 @@ export interface BundleVariant {
 
 const stub = (name: string) => join(REPO_ROOT, 'bench/stubs', name);
 
-/** The cuts measured, cumulatively, against the production bundle. */
+/**
+ * Further cuts measured, cumulatively, against the production bundle. They alias library internals
+ * to stubs; they are measured and reported but not applied to the deployed bundle (see
+ * BENCHMARKS.md, "Declined cuts"). The source-level cut (`import * as z from 'zod'`) is applied
+ * in lambda/ and enforced by a Biome rule.
+ */
 export const VARIANTS: readonly BundleVariant[] = [
   { id: 'production', label: 'production (CDK options)', kind: 'as deployed' },
   {
     id: 'no-ajv',
-    label: '+ alias ajv, ajv-formats → stubs',
+    label: '+ alias ajv, ajv-formats → stubs (declined)',
     kind: 'esbuild option',
     alias: { ajv: stub('ajv.ts'), 'ajv-formats': stub('ajv-formats.ts') },
   },
   {
     id: 'env-credentials',
-    label: '+ alias credential-provider-node → fromEnv',
+    label: '+ alias credential-provider-node → fromEnv (declined)',
     kind: 'esbuild option',
     alias: { '@aws-sdk/credential-provider-node': stub('credential-provider-node.ts') },
   },
   {
     id: 'no-zod-v3',
-    label: '+ alias zod/v3, zod-to-json-schema → stubs',
+    label: '+ alias zod/v3, zod-to-json-schema → stubs (declined)',
     kind: 'esbuild option',
     alias: { 'zod/v3': stub('zod-v3.ts'), 'zod-to-json-schema': stub('zod-to-json-schema.ts') },
-  },
-  {
-    id: 'zod-namespace',
-    label: "+ `import * as z from 'zod'` in lambda/",
-    kind: 'source change',
-    zodNamespaceImports: true,
   },
 ];
 

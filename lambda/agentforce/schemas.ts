@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * Zod schemas of the Agent API and OAuth payloads (reference §2, §3). Objects are loose so fields

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthConfigError } from './errors.js';
 
 /** Splits a comma- or space-separated list (`a, b c`), dropping blanks and duplicates. */

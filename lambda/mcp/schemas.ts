@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AgentMessage, ESCALATION_NOTE } from '../agentforce/index.js';
 
 /** Client email input: the key of the client's conversation state. */
@@ -17,11 +17,22 @@ export const messageInput = (maxChars: number) =>
     .max(maxChars)
     .describe(`The user's message to the agent, plain text, at most ${maxChars} characters.`);
 
-/** Input of the tools that send a turn: who, and what they say. */
-export const turnInputShape = (maxChars: number) => ({
+const turnInputShapes = new Map<number, ReturnType<typeof buildTurnInputShape>>();
+
+const buildTurnInputShape = (maxChars: number) => ({
   client_email: clientEmailInput,
   message: messageInput(maxChars),
 });
+
+/** Input of the tools that send a turn: who, and what they say. One instance per length limit. */
+export function turnInputShape(maxChars: number) {
+  let shape = turnInputShapes.get(maxChars);
+  if (!shape) {
+    shape = buildTurnInputShape(maxChars);
+    turnInputShapes.set(maxChars, shape);
+  }
+  return shape;
+}
 
 /** One agent message in flat form (primitive fields only, so Agentforce can map it). */
 export const flatMessageOutput = z.object({

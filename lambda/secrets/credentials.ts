@@ -1,6 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CredentialsSource, SalesforceCredentials } from '../agentforce/index.js';
 import { CredentialsUnavailableError } from './errors.js';
 

@@ -213,3 +213,40 @@ describe('HTTP edge: malformed JSON-RPC', () => {
     expect(harness.simulator.counters.sessionsStarted).toBe(before);
   });
 });
+
+describe('HTTP edge: tools/list cache', () => {
+  it('answers later tools/list calls exactly as the SDK answered the first, with their own id', async () => {
+    // Prepare: a fresh container (app), so the first call reaches the SDK.
+    const fresh = await startHarness();
+    try {
+      // Act
+      const first = await fresh.fetch(
+        rpcRequest({ jsonrpc: '2.0', id: 'a', method: 'tools/list' })
+      );
+      const second = await fresh.fetch(
+        rpcRequest({ jsonrpc: '2.0', id: 42, method: 'tools/list' })
+      );
+
+      // Assess
+      const a = (await first.json()) as { id: unknown; result: unknown };
+      const b = (await second.json()) as { id: unknown; result: unknown };
+      expect(a.id).toBe('a');
+      expect(b.id).toBe(42);
+      expect(b.result).toEqual(a.result);
+      expect(second.headers.get('content-type')).toMatch(/application\/json/);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('still lets the SDK refuse an unsupported MCP-Protocol-Version on a cached method', async () => {
+    await harness.fetch(rpcRequest({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+    const response = await harness.fetch(
+      rpcRequest(
+        { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+        { 'mcp-protocol-version': '1999-01-01' }
+      )
+    );
+    expect(response.status).toBe(400);
+  });
+});

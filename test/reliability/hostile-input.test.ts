@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import { reportFigures } from './support/figures.js';
 import {

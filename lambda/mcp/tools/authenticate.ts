@@ -1,8 +1,18 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientEmailInput } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, success } from '../tool-result.js';
+
+/** Built once per container: zod schemas are costly to construct on every request. */
+const outputSchema = {
+  client_email: z.string().describe('The normalised client email.'),
+  authenticated: z.boolean().describe('True when Salesforce accepted the server credentials.'),
+  authenticated_at: z
+    .string()
+    .describe('When the client was recorded as authenticated (ISO 8601).'),
+  has_session: z.boolean().describe('True when the client already has an open agent session.'),
+};
 
 /** `authenticate`: obtains or validates the Salesforce token and records the client as authenticated. */
 export function registerAuthenticate(server: McpServer, context: ToolContext): void {
@@ -13,18 +23,7 @@ export function registerAuthenticate(server: McpServer, context: ToolContext): v
       description:
         'Checks that this server can authenticate to Salesforce and records the client as authenticated. Optional: the other tools authenticate on demand.',
       inputSchema: { client_email: clientEmailInput },
-      outputSchema: {
-        client_email: z.string().describe('The normalised client email.'),
-        authenticated: z
-          .boolean()
-          .describe('True when Salesforce accepted the server credentials.'),
-        authenticated_at: z
-          .string()
-          .describe('When the client was recorded as authenticated (ISO 8601).'),
-        has_session: z
-          .boolean()
-          .describe('True when the client already has an open agent session.'),
-      },
+      outputSchema,
       annotations: {
         title: 'Authenticate with Salesforce',
         readOnlyHint: false,

@@ -1,9 +1,18 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { flattenMessage, replyText, turnInputShape, turnOutputShape } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, success } from '../tool-result.js';
 import { turnResult } from './send-message-to-agent.js';
+
+/** Built once per container: zod schemas are costly to construct on every request. */
+const outputSchema = {
+  ...turnOutputShape,
+  session_created: z.boolean().describe('True when this call started a new agent session.'),
+  greeting: z
+    .string()
+    .describe("The new session's greeting, or empty when no session was started."),
+};
 
 /** `complete-agentforce-conversation`: authenticate, start a session if needed, and send, in one call. */
 export function registerCompleteAgentforceConversation(
@@ -17,13 +26,7 @@ export function registerCompleteAgentforceConversation(
       description:
         "Sends the user's message to the Agentforce agent in one call: authenticates if needed, starts a session when there is none or the previous one expired, then returns the agent's reply.",
       inputSchema: turnInputShape(context.maxMessageChars),
-      outputSchema: {
-        ...turnOutputShape,
-        session_created: z.boolean().describe('True when this call started a new agent session.'),
-        greeting: z
-          .string()
-          .describe("The new session's greeting, or empty when no session was started."),
-      },
+      outputSchema,
       annotations: {
         title: 'Talk to the agent (one call)',
         readOnlyHint: false,

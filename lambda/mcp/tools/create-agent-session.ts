@@ -1,8 +1,18 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientEmailInput, flattenMessage, replyText } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, success } from '../tool-result.js';
+
+/** Built once per container: zod schemas are costly to construct on every request. */
+const outputSchema = {
+  client_email: z.string().describe('The normalised client email.'),
+  session_id: z.string().describe('The new Agentforce session id.'),
+  greeting: z.string().describe("The agent's greeting."),
+  ended_session_id: z
+    .string()
+    .describe('The previous session that was ended, or empty when there was none.'),
+};
 
 /** `create-agent-session`: starts a session with the configured agent, ending the previous one first. */
 export function registerCreateAgentSession(server: McpServer, context: ToolContext): void {
@@ -13,14 +23,7 @@ export function registerCreateAgentSession(server: McpServer, context: ToolConte
       description:
         "Starts a new conversation with the Agentforce agent for this client and returns the agent's greeting. Ends the client's previous session first.",
       inputSchema: { client_email: clientEmailInput },
-      outputSchema: {
-        client_email: z.string().describe('The normalised client email.'),
-        session_id: z.string().describe('The new Agentforce session id.'),
-        greeting: z.string().describe("The agent's greeting."),
-        ended_session_id: z
-          .string()
-          .describe('The previous session that was ended, or empty when there was none.'),
-      },
+      outputSchema,
       annotations: {
         title: 'Create an agent session',
         readOnlyHint: false,

@@ -1,8 +1,15 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientEmailInput } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, success } from '../tool-result.js';
+
+/** Built once per container: zod schemas are costly to construct on every request. */
+const outputSchema = {
+  client_email: z.string().describe('The normalised client email.'),
+  ended: z.boolean().describe('True when a session was open and has been ended.'),
+  session_id: z.string().describe('The session that was ended, or empty.'),
+};
 
 /** `end-agent-session`: ends the client's session in Salesforce and clears it here. */
 export function registerEndAgentSession(server: McpServer, context: ToolContext): void {
@@ -13,11 +20,7 @@ export function registerEndAgentSession(server: McpServer, context: ToolContext)
       description:
         "Ends the client's Agentforce session in Salesforce and forgets it here. Safe to call when no session is open.",
       inputSchema: { client_email: clientEmailInput },
-      outputSchema: {
-        client_email: z.string().describe('The normalised client email.'),
-        ended: z.boolean().describe('True when a session was open and has been ended.'),
-        session_id: z.string().describe('The session that was ended, or empty.'),
-      },
+      outputSchema,
       annotations: {
         title: 'End the agent session',
         readOnlyHint: false,

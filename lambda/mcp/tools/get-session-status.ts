@@ -1,11 +1,31 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientEmailInput } from '../schemas.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, success } from '../tool-result.js';
 
 const iso = (epochMs: number | undefined) =>
   epochMs === undefined ? '' : new Date(epochMs).toISOString();
+
+/** Built once per container: zod schemas are costly to construct on every request. */
+const outputSchema = {
+  client_email: z.string().describe('The normalised client email.'),
+  authenticated: z.boolean().describe('True when the client was authenticated before.'),
+  has_session: z.boolean().describe('True when an agent session is open.'),
+  session_id: z.string().describe('The open Agentforce session id, or empty.'),
+  last_sequence_id: z
+    .number()
+    .int()
+    .describe('Last sequence id used in the session (0 when none).'),
+  authenticated_at: z.string().describe('ISO 8601 time of authentication, or empty.'),
+  session_started_at: z.string().describe('ISO 8601 start time of the session, or empty.'),
+  last_turn_at: z.string().describe('ISO 8601 time of the last completed turn, or empty.'),
+  likely_expired: z
+    .boolean()
+    .describe(
+      'True when the session has been idle long enough that Salesforce has likely expired it.'
+    ),
+};
 
 /** `get-session-status`: the client's stored state, without calling Salesforce. */
 export function registerGetSessionStatus(server: McpServer, context: ToolContext): void {
@@ -16,24 +36,7 @@ export function registerGetSessionStatus(server: McpServer, context: ToolContext
       description:
         "Returns the client's conversation state kept by this server: authentication, open session, last sequence id, timestamps, and whether the session has likely expired. Does not call Salesforce.",
       inputSchema: { client_email: clientEmailInput },
-      outputSchema: {
-        client_email: z.string().describe('The normalised client email.'),
-        authenticated: z.boolean().describe('True when the client was authenticated before.'),
-        has_session: z.boolean().describe('True when an agent session is open.'),
-        session_id: z.string().describe('The open Agentforce session id, or empty.'),
-        last_sequence_id: z
-          .number()
-          .int()
-          .describe('Last sequence id used in the session (0 when none).'),
-        authenticated_at: z.string().describe('ISO 8601 time of authentication, or empty.'),
-        session_started_at: z.string().describe('ISO 8601 start time of the session, or empty.'),
-        last_turn_at: z.string().describe('ISO 8601 time of the last completed turn, or empty.'),
-        likely_expired: z
-          .boolean()
-          .describe(
-            'True when the session has been idle long enough that Salesforce has likely expired it.'
-          ),
-      },
+      outputSchema,
       annotations: {
         title: 'Get session status',
         readOnlyHint: true,
