@@ -67,12 +67,12 @@ const ATTRIBUTION = [
   },
   {
     id: 'zod-named',
-    label: "zod as lambda/ imports it: `import { z } from 'zod'`",
+    label: "zod with the named import `import { z } from 'zod'` (lambda/ before the cut)",
     contents: "import { z } from 'zod';\nexport const schema = z.object({ a: z.string() });",
   },
   {
     id: 'zod-namespace',
-    label: "zod as a namespace: `import * as z from 'zod'`",
+    label: "zod as a namespace: `import * as z from 'zod'` (lambda/ now)",
     contents: "import * as z from 'zod';\nexport const schema = z.object({ a: z.string() });",
   },
   {
