@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import type { FunctionUrlResult } from '../lambda/http/function-url.js';
 
@@ -132,4 +133,28 @@ export function handlerFetch(handler: FunctionUrlHandler, timeoutMs = 60_000): t
     });
     return toWebResponse(await handler(event, lambdaContext(timeoutMs)));
   };
+}
+
+/** Reads a Node HTTP request into a Function URL event, as the Function URL front end does. */
+export async function eventFromIncoming(req: IncomingMessage): Promise<LambdaFunctionURLEvent> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  return toFunctionUrlEvent({
+    method: req.method ?? 'GET',
+    url: `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`,
+    headers: req.headers,
+    ...(body.byteLength > 0 ? { body } : {}),
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+  });
+}
+
+/** Writes a Function URL result to a Node HTTP response. */
+export function writeResult(res: ServerResponse, result: FunctionUrlResult): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  res.writeHead(result.statusCode ?? 200, headers);
+  const raw = result.body ?? '';
+  res.end(result.isBase64Encoded ? Buffer.from(raw, 'base64') : raw);
 }

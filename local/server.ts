@@ -6,9 +6,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { startLocalBackends } from './backends.js';
 import {
+  eventFromIncoming,
   type FunctionUrlHandler,
   lambdaContext,
-  toFunctionUrlEvent,
+  writeResult,
 } from './function-url-event.js';
 
 const HOST = '127.0.0.1';
@@ -19,23 +20,8 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse
 ): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks);
-  const event = toFunctionUrlEvent({
-    method: req.method ?? 'GET',
-    url: `http://${req.headers.host ?? HOST}${req.url ?? '/'}`,
-    headers: req.headers,
-    ...(body.byteLength > 0 ? { body } : {}),
-    sourceIp: req.socket.remoteAddress ?? HOST,
-  });
-  const result = await handler(event, lambdaContext(timeoutMs));
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
-  res.writeHead(result.statusCode ?? 200, headers);
-  const raw = result.body ?? '';
-  res.end(result.isBase64Encoded ? Buffer.from(raw, 'base64') : raw);
+  const event = await eventFromIncoming(req);
+  writeResult(res, await handler(event, lambdaContext(timeoutMs)));
 }
 
 async function main(): Promise<void> {
@@ -43,9 +29,10 @@ async function main(): Promise<void> {
   const backends = await startLocalBackends();
   const server = createServer((req, res) => {
     serve(backends.handler, backends.timeoutMs, req, res).catch((err: unknown) => {
-      process.stderr.write(`local server error: ${(err as Error).name}\n`);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end('{"error":"local server error"}');
+      // Lambda answers a rejected invocation with 502; so does the local server.
+      process.stderr.write(`handler failed: ${(err as Error).name}\n`);
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end('{"message":"Internal Server Error"}');
     });
   });
   try {

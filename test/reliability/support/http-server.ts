@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  eventFromIncoming,
   type FunctionUrlHandler,
   lambdaContext,
-  toFunctionUrlEvent,
+  writeResult,
 } from '../../../local/function-url-event.js';
 
 /** The Lambda handler served over real HTTP on 127.0.0.1, as `npm start` serves it. */
@@ -37,16 +38,7 @@ export async function serveHandler(
   const crashes: string[] = [];
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const event = toFunctionUrlEvent({
-      method: req.method ?? 'GET',
-      url: `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`,
-      headers: req.headers,
-      ...(body.byteLength > 0 ? { body } : {}),
-      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-    });
+    const event = await eventFromIncoming(req);
     stats.invocations++;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
@@ -56,12 +48,7 @@ export async function serveHandler(
     } finally {
       stats.inFlight--;
     }
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-    if (result.cookies?.length) headers['set-cookie'] = result.cookies;
-    res.writeHead(result.statusCode ?? 200, headers);
-    const raw = result.body ?? '';
-    res.end(result.isBase64Encoded ? Buffer.from(raw, 'base64') : raw);
+    writeResult(res, result);
   }
 
   const server = createServer((req, res) => {
