@@ -67,119 +67,73 @@ export function createApp(deps: AppDependencies): App {
   const { config, auth } = deps;
   const toolsList = new ToolsListCache();
 
-  async function route(
-    request: Request,
-    options: RequestOptions,
-    log: RequestLog
-  ): Promise<Response> {
-    const url = new URL(request.url);
-    const path = url.pathname.replace(/\/+$/, '') || '/';
-    const method = request.method.toUpperCase();
-
+  /** DNS-rebinding and browser checks first; every later answer carries the CORS headers. */
+  async function route(request: Request, options: RequestOptions, log: RequestLog) {
     const host = request.headers.get('host');
     const { allowedHosts, allowedOrigins } = config.http;
     if (!isHostAllowed(host, allowedHosts)) {
       return rpcError(403, -32000, 'Forbidden: this Host is not allowed.');
     }
     const origin = request.headers.get('origin');
-    if (origin !== null && !isOriginAllowed(origin, allowedOrigins, { host, allowedHosts })) {
+    if (origin === null) return routeAllowed(request, options, log, false);
+    if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts })) {
       return rpcError(403, -32000, 'Forbidden: this Origin is not allowed.');
     }
-    const cors = origin !== null ? corsHeaders(origin) : {};
+    return withHeaders(await routeAllowed(request, options, log, true), corsHeaders(origin));
+  }
 
+  async function routeAllowed(
+    request: Request,
+    options: RequestOptions,
+    log: RequestLog,
+    fromBrowser: boolean
+  ): Promise<Response> {
+    const path = new URL(request.url).pathname.replace(/\/+$/, '') || '/';
+    const method = request.method.toUpperCase();
     if (path === '/health') {
-      if (method !== 'GET' && method !== 'HEAD') {
-        return json(405, { error: 'Method not allowed' }, { allow: 'GET, HEAD', ...cors });
-      }
-      return json(
-        200,
-        { status: 'ok', name: SERVER_INFO.name, version: SERVER_INFO.version },
-        cors
-      );
+      return method === 'GET' || method === 'HEAD'
+        ? json(200, { status: 'ok', name: SERVER_INFO.name, version: SERVER_INFO.version })
+        : json(405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
     }
     if (path.startsWith('/.well-known/')) {
       // Unknown well-known paths must not answer 200/302: clients read that as OAuth discovery.
-      return auth.protectedResourceMetadata(request) ?? json(404, { error: 'Not found' }, cors);
+      return auth.protectedResourceMetadata(request) ?? json(404, { error: 'Not found' });
     }
     if (path !== MCP_PATH) {
-      return json(404, { error: 'Not found', hint: `The MCP endpoint is ${MCP_PATH}` }, cors);
+      return json(404, { error: 'Not found', hint: `The MCP endpoint is ${MCP_PATH}` });
     }
     if (method === 'OPTIONS') {
-      return new Response(null, {
-        status: 204,
-        headers: { allow: 'POST, OPTIONS', ...cors, ...(origin ? PREFLIGHT_HEADERS : {}) },
-      });
+      const headers = { allow: 'POST, OPTIONS', ...(fromBrowser ? PREFLIGHT_HEADERS : {}) };
+      return new Response(null, { status: 204, headers });
     }
     if (method !== 'POST') {
       // Stateless: no server-initiated SSE stream (GET) and no session to delete (DELETE).
       return rpcError(405, -32000, 'Method not allowed: send MCP messages with POST.', {
         allow: 'POST, OPTIONS',
-        ...cors,
       });
     }
-
     const authOutcome = await auth.authorize(request);
-    if (!authOutcome.ok) return withHeaders(authOutcome.response, cors);
+    if (!authOutcome.ok) return authOutcome.response;
     const owner = authOutcome.principal.subject;
     log.principal = owner === 'anonymous' ? owner : 'authenticated';
 
-    if (!isJsonContentType(request.headers.get('content-type'))) {
-      return rpcError(
-        415,
-        -32000,
-        'Unsupported Media Type: Content-Type must be application/json.',
-        cors
-      );
-    }
-    const declaredLength = Number(request.headers.get('content-length') ?? '0');
-    if (declaredLength > config.limits.maxBodyBytes)
-      return tooLarge(config.limits.maxBodyBytes, cors);
-    const bytes = new Uint8Array(await request.arrayBuffer());
-    if (bytes.byteLength > config.limits.maxBodyBytes)
-      return tooLarge(config.limits.maxBodyBytes, cors);
+    const message = await readMessage(request, config.limits.maxBodyBytes);
+    if (message instanceof Response) return message;
+    log.mcpMethod = describeMethod(message.parsedBody);
+    return serveMcp(request, message, owner, options, log);
+  }
 
-    const accept = acceptDecision(request.headers.get('accept'));
-    if (accept === 'reject') {
-      return rpcError(
-        406,
-        -32000,
-        'Not Acceptable: this server answers with application/json.',
-        cors
-      );
-    }
-
-    let parsedBody: unknown;
-    try {
-      parsedBody = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-    } catch {
-      return rpcError(400, -32700, 'Parse error: the body is not valid JSON.', cors);
-    }
-    log.mcpMethod = describeMethod(parsedBody);
-    const messages = Array.isArray(parsedBody) ? parsedBody : [parsedBody];
-    if (messages.length > MAX_BATCH_SIZE) {
-      return rpcError(
-        400,
-        -32600,
-        `Invalid Request: a batch may hold at most ${MAX_BATCH_SIZE} messages.`,
-        cors
-      );
-    }
-    const invalid = messages.map(invalidParams).find((found) => found !== undefined);
-    if (invalid) {
-      const error = {
-        jsonrpc: '2.0',
-        id: invalid.id,
-        error: { code: -32602, message: invalid.message },
-      };
-      return Array.isArray(parsedBody)
-        ? rpcError(400, -32600, `Invalid Request: ${invalid.message}`, cors)
-        : json(200, error, cors);
-    }
-
+  async function serveMcp(
+    request: Request,
+    { bytes, parsedBody, accept }: JsonRpcMessage,
+    owner: string,
+    options: RequestOptions,
+    log: RequestLog
+  ): Promise<Response> {
     const headers = new Headers(request.headers);
     if (accept === 'normalize') headers.set('accept', 'application/json, text/event-stream');
 
-    // The cache must not bypass the SDK's protocol-version check, so it only serves versions the SDK accepts.
+    // Only for protocol versions the SDK accepts: the cache must not bypass its version check.
     const version = headers.get('mcp-protocol-version');
     const listId =
       version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version)
@@ -187,12 +141,8 @@ export function createApp(deps: AppDependencies): App {
         : undefined;
     const cached = listId === undefined ? undefined : toolsList.answer(listId);
     if (cached !== undefined) {
-      return new Response(cached, {
-        status: 200,
-        headers: { 'content-type': 'application/json', ...cors },
-      });
+      return new Response(cached, { status: 200, headers: { 'content-type': 'application/json' } });
     }
-    const mcpRequest = new Request(request.url, { method: 'POST', headers, body: bytes });
 
     const server = buildServer({
       conversations: deps.conversations,
@@ -208,17 +158,15 @@ export function createApp(deps: AppDependencies): App {
     });
     try {
       await server.connect(transport);
+      const mcpRequest = new Request(request.url, { method: 'POST', headers, body: bytes });
       const response = await transport.handleRequest(mcpRequest, { parsedBody });
       // Read the body before closing: closing the transport ends any pending stream.
       const body = await response.arrayBuffer();
       if (listId !== undefined && response.status === 200) toolsList.remember(body);
-      return withHeaders(
-        new Response(body.byteLength > 0 ? body : null, {
-          status: response.status,
-          headers: response.headers,
-        }),
-        cors
-      );
+      return new Response(body.byteLength > 0 ? body : null, {
+        status: response.status,
+        headers: response.headers,
+      });
     } finally {
       await transport.close();
       await server.close();
@@ -257,8 +205,62 @@ export function createApp(deps: AppDependencies): App {
   };
 }
 
-function tooLarge(limit: number, cors: Record<string, string>): Response {
-  return rpcError(413, -32000, `Payload Too Large: the body exceeds ${limit} bytes.`, cors);
+/** A POST body that passed the edge checks, ready for the SDK. */
+interface JsonRpcMessage {
+  readonly bytes: Uint8Array;
+  readonly parsedBody: unknown;
+  readonly accept: 'as-is' | 'normalize';
+}
+
+/**
+ * Reads and checks a POST body: media types, size, JSON, batch size and the params of the methods
+ * served. Refusals are answered here, before any MCP server is built.
+ */
+async function readMessage(
+  request: Request,
+  maxBodyBytes: number
+): Promise<JsonRpcMessage | Response> {
+  if (!isJsonContentType(request.headers.get('content-type'))) {
+    return rpcError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json.');
+  }
+  if (Number(request.headers.get('content-length') ?? '0') > maxBodyBytes)
+    return tooLarge(maxBodyBytes);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > maxBodyBytes) return tooLarge(maxBodyBytes);
+
+  const accept = acceptDecision(request.headers.get('accept'));
+  if (accept === 'reject') {
+    return rpcError(406, -32000, 'Not Acceptable: this server answers with application/json.');
+  }
+  let parsedBody: unknown;
+  try {
+    parsedBody = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    return rpcError(400, -32700, 'Parse error: the body is not valid JSON.');
+  }
+  const messages = Array.isArray(parsedBody) ? parsedBody : [parsedBody];
+  if (messages.length > MAX_BATCH_SIZE) {
+    return rpcError(
+      400,
+      -32600,
+      `Invalid Request: a batch may hold at most ${MAX_BATCH_SIZE} messages.`
+    );
+  }
+  const invalid = messages.map(invalidParams).find((found) => found !== undefined);
+  if (invalid) {
+    return Array.isArray(parsedBody)
+      ? rpcError(400, -32600, `Invalid Request: ${invalid.message}`)
+      : json(200, {
+          jsonrpc: '2.0',
+          id: invalid.id,
+          error: { code: -32602, message: invalid.message },
+        });
+  }
+  return { bytes, parsedBody, accept };
+}
+
+function tooLarge(limit: number): Response {
+  return rpcError(413, -32000, `Payload Too Large: the body exceeds ${limit} bytes.`);
 }
 
 function withHeaders(response: Response, extra: Record<string, string>): Response {
