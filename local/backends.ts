@@ -17,12 +17,6 @@ export interface LocalBackends {
   stop(): Promise<void>;
 }
 
-function parseLatency(value: string | undefined): number | { min: number; max: number } {
-  const [min, max] = (value ?? '800-2500').split('-').map(Number);
-  if (min === undefined || Number.isNaN(min)) return 0;
-  return max === undefined || Number.isNaN(max) ? min : { min, max };
-}
-
 /**
  * Prepares the environment the Lambda handler reads (embedded defaults, `.env`, or the caller's
  * SALESFORCE_* variables), starts DynamoDB Local and the Agentforce simulator when no real
@@ -61,7 +55,10 @@ export async function startLocalBackends(): Promise<LocalBackends> {
     let salesforce = `Salesforce org ${env.SALESFORCE_SERVER_URL ?? '(from SALESFORCE_SECRET_ARN)'}`;
     if (!env.SALESFORCE_SERVER_URL && !env.SALESFORCE_SECRET_ARN) {
       const { startSimulator } = await import('../simulator/index.js');
-      const simulator = await startSimulator({ latencyMs: parseLatency(env.SIMULATOR_LATENCY_MS) });
+      const { DEFAULT_CLI_LATENCY, parseLatency } = await import('../simulator/cli-config.js');
+      const simulator = await startSimulator({
+        latencyMs: parseLatency(env.SIMULATOR_LATENCY_MS ?? DEFAULT_CLI_LATENCY),
+      });
       stoppers.push(() => simulator.close());
       env.SALESFORCE_SERVER_URL = simulator.url;
       env.SALESFORCE_AGENT_ID = simulator.agentId;
