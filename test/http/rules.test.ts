@@ -6,7 +6,7 @@ import {
   isJsonContentType,
   isOriginAllowed,
   mediaTypes,
-} from '../../../lambda/http/rules.js';
+} from '../../lambda/http/rules.js';
 
 describe('Function: mediaTypes', () => {
   it('drops parameters and lower-cases', () => {

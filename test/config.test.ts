@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../lambda/config.js';
+import { ConfigError, loadConfig } from '../lambda/config.js';
 
 const base = {
   TABLE_NAME: 'sessions',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toFunctionUrlResult, toWebRequest } from '../../../lambda/http/function-url.js';
-import { toFunctionUrlEvent, toWebResponse } from '../../../local/function-url-event.js';
+import { toFunctionUrlResult, toWebRequest } from '../../lambda/http/function-url.js';
+import { toFunctionUrlEvent, toWebResponse } from '../../local/function-url-event.js';
 
 describe('Function: toWebRequest', () => {
   it('decodes a base64 body and keeps headers, query and cookies', async () => {

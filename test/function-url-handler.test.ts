@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import {
   createStreamingHandler,
   type StreamingRuntime,
-} from '../../lambda/function-url-handler.js';
-import type { FunctionUrlResult } from '../../lambda/http/function-url.js';
-import { lambdaContext, toFunctionUrlEvent } from '../../local/function-url-event.js';
+} from '../lambda/function-url-handler.js';
+import type { FunctionUrlResult } from '../lambda/http/function-url.js';
+import { lambdaContext, toFunctionUrlEvent } from '../local/function-url-event.js';
 
 /** Mimics Lambda's `awslambda` global: metadata first, then the body bytes. */
 function fakeRuntime() {

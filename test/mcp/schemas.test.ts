@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type AgentMessage, ESCALATION_NOTE } from '../../../lambda/agentforce/index.js';
-import { flattenMessage, replyText } from '../../../lambda/mcp/schemas.js';
+import { type AgentMessage, ESCALATION_NOTE } from '../../lambda/agentforce/index.js';
+import { flattenMessage, replyText } from '../../lambda/mcp/schemas.js';
 
 const msg = (fields: Record<string, unknown>) => fields as unknown as AgentMessage;
 
