@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { type Harness, MCP_URL, rpcRequest, startHarness } from '../helpers/harness.js';
 
 let harness: Harness;
@@ -148,7 +149,7 @@ describe('HTTP edge: Origin and Host (DNS rebinding)', () => {
 });
 
 describe('HTTP edge: tools/list', () => {
-  it('lists six kebab-case tools with flat schemas, output schemas and annotations', async () => {
+  it('lists every registered tool, kebab-case, with flat schemas, output schemas and annotations', async () => {
     const response = await harness.fetch(
       rpcRequest({ jsonrpc: '2.0', id: 3, method: 'tools/list' })
     );
@@ -156,14 +157,7 @@ describe('HTTP edge: tools/list', () => {
       result: { tools: Array<Record<string, unknown> & { name: string }> };
     };
     const names = body.result.tools.map((tool) => tool.name).sort();
-    expect(names).toEqual([
-      'authenticate',
-      'complete-agentforce-conversation',
-      'create-agent-session',
-      'end-agent-session',
-      'get-session-status',
-      'send-message-to-agent',
-    ]);
+    expect(names).toEqual([...TOOL_NAMES].sort());
     for (const tool of body.result.tools) {
       expect(tool.name).toMatch(/^[a-z][a-z0-9-]{0,63}$/);
       expect(tool.outputSchema).toBeDefined();
