@@ -149,6 +149,22 @@ describe('HTTP edge: Origin and Host (DNS rebinding)', () => {
 });
 
 describe('HTTP edge: tools/list', () => {
+  it.each([
+    ['without jsonrpc', { id: 4, method: 'tools/list' }],
+    ['with jsonrpc 1.0', { jsonrpc: '1.0', id: 5, method: 'tools/list' }],
+  ])('refuses a tools/list %s after a valid one, exactly as the first time', async (_, body) => {
+    // Prepare: a valid call first, so any warm-path shortcut would be in place.
+    const warm = await harness.fetch(rpcRequest({ jsonrpc: '2.0', id: 3, method: 'tools/list' }));
+    expect(warm.status).toBe(200);
+
+    // Act
+    const response = await harness.fetch(rpcRequest(body));
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 } });
+  });
+
   it('lists every registered tool, kebab-case, with flat schemas, output schemas and annotations', async () => {
     const response = await harness.fetch(
       rpcRequest({ jsonrpc: '2.0', id: 3, method: 'tools/list' })
