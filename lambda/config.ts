@@ -1,15 +1,9 @@
 import * as z from 'zod';
 import { type AuthConfig, toAuthConfig } from './auth/config.js';
+import { DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS } from './shared/deadline.js';
+import { parseList } from './shared/list.js';
 
-const commaList = z
-  .string()
-  .optional()
-  .transform((value) =>
-    (value ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0)
-  );
+const list = z.string().optional().transform(parseList);
 
 const positiveInt = (fallback: number, max?: number) => {
   const base = z.coerce.number().int().positive();
@@ -31,15 +25,14 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
-  // Agentforce gives a tool call 60 s; 45 s leaves room for cold start and the network.
-  TOOL_DEADLINE_MS: positiveInt(45_000, 55_000),
-  LEASE_WAIT_MS: positiveInt(20_000, 55_000),
+  TOOL_DEADLINE_MS: positiveInt(DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS),
+  LEASE_WAIT_MS: positiveInt(20_000, MAX_TOOL_DEADLINE_MS),
   MAX_MESSAGE_CHARS: positiveInt(10_000, 100_000),
   MAX_BODY_BYTES: positiveInt(1_048_576, 6_000_000),
   SESSION_IDLE_MINUTES: positiveInt(10),
   STATE_TTL_HOURS: positiveInt(24 * 7),
-  ALLOWED_ORIGINS: commaList,
-  ALLOWED_HOSTS: commaList,
+  ALLOWED_ORIGINS: list,
+  ALLOWED_HOSTS: list,
 });
 
 /** Where the Salesforce client credentials come from. */
