@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type AuthConfig, toAuthConfig } from './auth/config.js';
 import { DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS } from './shared/deadline.js';
 import { parseList } from './shared/list.js';
+import { DEFAULT_TTL_SECONDS } from './state/store-support.js';
 
 const list = z.string().optional().transform(parseList);
 
@@ -17,7 +18,6 @@ const envSchema = z.object({
     message: 'must be a 15- or 18-character agent (BotDefinition) id starting with 0Xx',
   }),
   SALESFORCE_API_URL: z.url().optional(),
-  SALESFORCE_ORG_ID: z.string().optional(),
   SALESFORCE_SECRET_ARN: z.string().startsWith('arn:').optional(),
   SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
   SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
@@ -30,7 +30,10 @@ const envSchema = z.object({
   MAX_MESSAGE_CHARS: positiveInt(10_000, 100_000),
   MAX_BODY_BYTES: positiveInt(1_048_576, 6_000_000),
   SESSION_IDLE_MINUTES: positiveInt(10),
-  STATE_TTL_HOURS: positiveInt(24 * 7),
+  // One day, the store's own default: a record outlives its Agentforce session (idle-expired after
+  // minutes) only to keep `authenticatedAt` and the owner binding, and a week of end-user emails
+  // buys nothing a day does not.
+  STATE_TTL_HOURS: positiveInt(DEFAULT_TTL_SECONDS / 3600),
   ALLOWED_ORIGINS: list,
   ALLOWED_HOSTS: list,
 });
@@ -74,7 +77,9 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses and validates the environment once (call it at module scope, not per request).
+ * Parses and validates the environment once (call it at module scope, not per request). Variables
+ * it does not know are ignored, among them `SALESFORCE_ORG_ID`, which environments written for the
+ * Python server carry: nothing here needs the org id (the token endpoint is the org's My Domain).
  *
  * @example
  * const config = loadConfig(process.env); // throws ConfigError: "TABLE_NAME: … is required"

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../lambda/config.js';
+import { DEFAULT_TTL_SECONDS } from '../lambda/state/store-support.js';
 
 const base = {
   TABLE_NAME: 'sessions',
@@ -19,6 +20,18 @@ describe('Function: loadConfig', () => {
     expect(config.limits.toolDeadlineMs).toBe(45_000);
     expect(config.salesforce.bypassUser).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('returns the store default record lifetime (one day) when STATE_TTL_HOURS is unset', () => {
+    const config = loadConfig(base);
+    expect(config.limits.stateTtlSeconds).toBe(DEFAULT_TTL_SECONDS);
+    expect(DEFAULT_TTL_SECONDS).toBe(24 * 3600);
+    expect(loadConfig({ ...base, STATE_TTL_HOURS: '168' }).limits.stateTtlSeconds).toBe(604_800);
+  });
+
+  it('accepts and ignores SALESFORCE_ORG_ID, which an environment of the Python server carries', () => {
+    const withOrgId = loadConfig({ ...base, SALESFORCE_ORG_ID: '00D000000000001' });
+    expect(withOrgId).toEqual(loadConfig(base));
   });
 
   it('takes credentials from the environment for a local run', () => {
