@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay as sharedBackoffDelay } from '../shared/backoff.js';
 import { DeadlineExceededError } from './errors.js';
 
 /**
@@ -51,10 +52,13 @@ export function resolveRetryPolicy(partial: Partial<RetryPolicy> = {}): RetryPol
   return { ...DEFAULT_RETRY_POLICY, ...partial };
 }
 
-/** Jittered exponential backoff before retry number `retry` (1-based): half fixed, half random. */
+/** Backoff before retry number `retry` (1-based): the shared exponential rule, equal jitter. */
 export function backoffDelay(policy: RetryPolicy, retry: number): number {
-  const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.round(step / 2 + (policy.random() * step) / 2);
+  return sharedBackoffDelay(
+    { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: 'equal' },
+    retry,
+    policy.random
+  );
 }
 
 /**
