@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { agentIdSchema } from '../lambda/config.js';
 import { DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS } from '../lambda/shared/deadline.js';
 import { parseList } from '../lambda/shared/list.js';
 import { StackConfigError } from './errors.js';
@@ -77,12 +78,8 @@ const RETENTION_DAYS = Object.values(RetentionDays).filter(
 );
 
 const settingsSchema = z.object({
-  // Same shape the function checks (lambda/config.ts), so a typo fails at synth, not cold start.
-  agentId: text.pipe(
-    z.string().regex(/^0Xx[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, {
-      message: 'must be the 15- or 18-character agent id (starts with 0Xx)',
-    })
-  ),
+  // The function's own check (lambda/config.ts), so a typo fails at synth, not cold start.
+  agentId: text.pipe(agentIdSchema),
   myDomainUrl: httpsOrigin,
   apiUrl: httpsUrl.transform((value) => value.replace(/\/+$/, '')).optional(),
   authMode: z.enum(['cognito', 'jwt', 'none']).default('cognito'),

@@ -6,6 +6,11 @@ import { DEFAULT_TTL_SECONDS } from './state/store-support.js';
 
 const list = z.string().optional().transform(parseList);
 
+/** An agent (BotDefinition) id; `cdk synth` checks `agentId` with this same schema. */
+export const agentIdSchema = z.string().regex(/^0Xx[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, {
+  message: 'must be a 15- or 18-character agent (BotDefinition) id starting with 0Xx',
+});
+
 const positiveInt = (fallback: number, max?: number) => {
   const base = z.coerce.number().int().positive();
   return (max === undefined ? base : base.max(max)).default(fallback);
@@ -14,9 +19,7 @@ const positiveInt = (fallback: number, max?: number) => {
 const envSchema = z.object({
   TABLE_NAME: z.string().min(3).max(255),
   SALESFORCE_SERVER_URL: z.string().min(1),
-  SALESFORCE_AGENT_ID: z.string().regex(/^0Xx[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, {
-    message: 'must be a 15- or 18-character agent (BotDefinition) id starting with 0Xx',
-  }),
+  SALESFORCE_AGENT_ID: agentIdSchema,
   SALESFORCE_API_URL: z.url().optional(),
   SALESFORCE_SECRET_ARN: z.string().startsWith('arn:').optional(),
   SALESFORCE_CLIENT_ID: z.string().min(1).optional(),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseStackConfig } from '../infra/config.js';
 import { ConfigError, loadConfig } from '../lambda/config.js';
 import { DEFAULT_TTL_SECONDS } from '../lambda/state/store-support.js';
 
@@ -63,3 +64,33 @@ describe('Function: loadConfig', () => {
     expect(config.http.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
 });
+
+describe('Constant: agentIdSchema', () => {
+  it.each([
+    ['0XxKZ000000abcd', true],
+    ['0XxKZ000000abcdEFG', true],
+    ['0XxKZ000000abc', false],
+    ['0XxKZ000000abcdEF', false],
+    ['001KZ000000abcdEFG', false],
+    ['0XxKZ000000abcd-FG', false],
+  ])('decides %s -> %s for the function and for cdk synth alike', (agentId, valid) => {
+    // Act
+    const fn = agentIdAccepted(() => loadConfig({ ...base, SALESFORCE_AGENT_ID: agentId }));
+    const synth = agentIdAccepted(() =>
+      parseStackConfig({ agentId, myDomainUrl: 'https://acme.my.salesforce.com' })
+    );
+
+    // Assess
+    expect({ fn, synth }).toEqual({ fn: valid, synth: valid });
+  });
+});
+
+function agentIdAccepted(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch (err) {
+    expect(String(err)).toMatch(/agent/i);
+    return false;
+  }
+}
