@@ -3,13 +3,17 @@
  * Kept free of I/O so each rule is unit-tested directly.
  */
 
-import { parseList } from '../shared/list.js';
-
-/** Media types of a header value, lower-cased, parameters dropped (`application/json; q=1` -> `application/json`). */
+/**
+ * Media types of a header value, lower-cased, parameters dropped (`application/json; q=1` ->
+ * `application/json`). An HTTP list (RFC 9110 §5.6.1) separates with commas only; unlike a
+ * setting list (`parseList`), `application/json text/html` is one malformed type, not two.
+ */
 export function mediaTypes(header: string | null): string[] {
   if (!header) return [];
-  // Parameters go first: they are the only part of a media range that may hold whitespace.
-  return parseList(header.replace(/;[^,]*/g, '').toLowerCase());
+  return header
+    .split(',')
+    .map((part) => part.split(';')[0]?.trim().toLowerCase() ?? '')
+    .filter((type) => type.length > 0);
 }
 
 /**

@@ -82,6 +82,11 @@ describe('Function: mediaTypes', () => {
   it('returns nothing for a missing header', () => {
     expect(mediaTypes(null)).toEqual([]);
   });
+
+  it('separates with commas only, as an HTTP list does', () => {
+    expect(mediaTypes('application/json text/html')).toEqual(['application/json text/html']);
+    expect(isJsonContentType('application/json garbage')).toBe(false);
+  });
 });
 
 describe('Function: acceptDecision', () => {
