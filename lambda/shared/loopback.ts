@@ -3,8 +3,8 @@
  * "https only": plain `http://` to a local simulator or OAuth server during development and tests.
  *
  * What counts, and why:
- * - `localhost` and `*.localhost`: RFC 6761 §6.3 reserves them for loopback, and Node resolves
- *   them there;
+ * - `localhost` and `*.localhost`: RFC 6761 §6.3 reserves the whole name for loopback (browsers
+ *   treat both as secure contexts for the same reason);
  * - all of `127.0.0.0/8`: RFC 1122 §3.2.1.3 makes the whole block loopback (`127.0.0.2` is as local
  *   as `127.0.0.1`); a dotted quad only, since `URL` already turns `127.1` or `0x7f.1` into one;
  * - `[::1]`, the only IPv6 loopback address; `URL` compresses every spelling of it to this one.
