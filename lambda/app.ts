@@ -1,4 +1,3 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { InboundAuth } from './auth/index.js';
 import type { Config } from './config.js';
 import type { ConversationService } from './conversation/conversation-service.js';
@@ -14,6 +13,7 @@ import {
 import { logger } from './logger.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord, ToolSettings } from './mcp/tool-context.js';
+import { type McpEra, serveMcp as serveBothEras } from './mcp/transport.js';
 
 /** What the HTTP application needs; built once per container. */
 export interface AppDependencies {
@@ -50,12 +50,13 @@ const rpcError = (
 
 interface RequestLog extends ToolCallRecord {
   mcpMethod?: string;
+  era?: McpEra;
   principal?: string;
 }
 
 /**
- * Creates the HTTP application: the edge rules real clients need, then a fresh MCP server and
- * stateless transport for each POST to `/mcp`.
+ * Creates the HTTP application: the edge rules real clients need, then a fresh MCP server for
+ * each POST to `/mcp`, legacy or 2026-07-28 by how the client opens (`mcp/transport.ts`).
  *
  * @example
  * const app = createApp(createDependencies(loadConfig(process.env)));
@@ -127,33 +128,16 @@ export function createApp(deps: AppDependencies): App {
 
   async function serveMcp(
     request: Request,
-    { bytes, parsedBody, accept }: JsonRpcMessage,
+    message: JsonRpcMessage,
     owner: string,
     options: RequestOptions,
     log: RequestLog
   ): Promise<Response> {
-    const headers = new Headers(request.headers);
-    if (accept === 'normalize') headers.set('accept', 'application/json, text/event-stream');
-
-    const server = buildServer(tools, { owner, signal: options.signal, record: log });
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    try {
-      await server.connect(transport);
-      const mcpRequest = new Request(request.url, { method: 'POST', headers, body: bytes });
-      const response = await transport.handleRequest(mcpRequest, { parsedBody });
-      // Read the body before closing: closing the transport ends any pending stream.
-      const body = await response.arrayBuffer();
-      return new Response(body.byteLength > 0 ? body : null, {
-        status: response.status,
-        headers: response.headers,
-      });
-    } finally {
-      await transport.close();
-      await server.close();
-    }
+    const { era, response } = await serveBothEras({ request, ...message }, () =>
+      buildServer(tools, { owner, signal: options.signal, record: log })
+    );
+    log.era = era;
+    return response;
   }
 
   return async function app(request, options) {
@@ -178,6 +162,7 @@ export function createApp(deps: AppDependencies): App {
         path: new URL(request.url).pathname,
         status,
         mcpMethod: log.mcpMethod,
+        era: log.era,
         tool: log.tool,
         outcome: log.outcome,
         errorCode: log.errorCode,

@@ -1,9 +1,4 @@
-import {
-  CallToolRequestSchema,
-  InitializeRequestSchema,
-  ListToolsRequestSchema,
-  PingRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { specTypeSchemas } from '@modelcontextprotocol/server';
 
 /**
  * Most messages one POST may carry. Batches left the protocol in 2025-06-18; older clients may
@@ -13,10 +8,10 @@ export const MAX_BATCH_SIZE = 10;
 
 /** The SDK's own request schemas for the methods this server serves. */
 const REQUEST_SCHEMAS = {
-  initialize: InitializeRequestSchema,
-  ping: PingRequestSchema,
-  'tools/list': ListToolsRequestSchema,
-  'tools/call': CallToolRequestSchema,
+  initialize: specTypeSchemas.InitializeRequest,
+  ping: specTypeSchemas.PingRequest,
+  'tools/list': specTypeSchemas.ListToolsRequest,
+  'tools/call': specTypeSchemas.CallToolRequest,
 } as const;
 
 /** A JSON-RPC request whose params do not fit its method. */
@@ -40,10 +35,12 @@ export function invalidParams(message: unknown): InvalidParams | undefined {
       ? REQUEST_SCHEMAS[method as keyof typeof REQUEST_SCHEMAS]
       : undefined;
   if (!schema) return undefined;
-  const parsed = schema.safeParse(message);
-  if (parsed.success) return undefined;
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? issue.path.join('.') : 'params';
+  const parsed = schema['~standard'].validate(message);
+  if (!parsed.issues) return undefined;
+  const issue = parsed.issues[0];
+  const where = issue?.path?.length
+    ? issue.path.map((key) => (typeof key === 'object' ? key.key : key)).join('.')
+    : 'params';
   return {
     id: typeof id === 'string' || typeof id === 'number' ? id : null,
     message: `Invalid params for ${method}: ${where}: ${issue?.message ?? 'invalid'}`.slice(0, 300),

@@ -95,7 +95,7 @@ export function isOriginAllowed(
 }
 
 /**
- * Request headers a browser client may send: the MCP transport's own and the bearer token. The
+ * Request headers a browser client may send: the MCP transport's own (both eras) and the bearer token. The
  * function's preflight answer and the Function URL's CORS settings (infra) both use this list.
  */
 export const CORS_ALLOW_HEADERS = [
@@ -103,6 +103,9 @@ export const CORS_ALLOW_HEADERS = [
   'content-type',
   'accept',
   'mcp-protocol-version',
+  // 2026-07-28 standard request headers (`basic/transports/streamable-http.mdx`).
+  'mcp-method',
+  'mcp-name',
   'mcp-session-id',
   'last-event-id',
 ] as const;

@@ -1,5 +1,8 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  McpServer,
+  StandardSchemaWithJSON,
+  ToolAnnotations,
+} from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { InvalidToolInputError } from './errors.js';
 import type { ToolCall, ToolRequest, ToolSettings } from './tool-context.js';
@@ -34,26 +37,47 @@ export interface Tool {
 }
 
 /**
- * What the SDK is given as the input schema: one that accepts any arguments object but advertises
- * the real schema's exact JSON Schema. The SDK's own validation would answer a bad argument with
- * `MCP error -32602: Input validation error: …` and a zod dump; validating in the tool instead gives
- * the caller the same `[INVALID_INPUT]` sentence as every other tool error. The conversion runs
- * once per schema (once per container), not on every `tools/list`.
+ * What the SDK is given as a tool schema: a Standard Schema that advertises the schema's exact
+ * JSON Schema in the draft-07 form published since SDK v1 (SDK v2 would convert to draft 2020-12),
+ * so clients and Agentforce registrations see the same bytes after the upgrade. The input schema
+ * accepts any arguments object: the SDK's own validation would answer a bad argument with `Input
+ * validation error: …` and a zod dump, while validating in the tool gives the caller the same
+ * `[INVALID_INPUT]` sentence as every other tool error. The output schema validates for real.
+ * Conversion runs once per schema (once per container), not on every `tools/list`.
  */
-const advertised = new WeakMap<z.ZodObject, z.ZodType>();
+const advertised = new WeakMap<object, StandardSchemaWithJSON>();
+const anyArguments = z.looseObject({});
 
-function advertisedSchema(input: z.ZodObject): z.ZodType {
-  let schema = advertised.get(input);
-  if (!schema) {
-    const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(input, {
-      target: 'draft-7',
-      io: 'input',
-    });
-    // `additionalProperties: undefined` drops the loose object's own `{}` from the JSON.
-    schema = z.looseObject({}).meta({ ...jsonSchema, additionalProperties: undefined });
-    advertised.set(input, schema);
+function advertisedSchema(
+  key: object,
+  schema: z.ZodObject,
+  io: 'input' | 'output',
+  validator: z.ZodType
+): StandardSchemaWithJSON {
+  let found = advertised.get(key);
+  if (!found) {
+    const jsonSchema = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      ...z.toJSONSchema(schema, { target: 'draft-7', io }),
+    };
+    found = {
+      '~standard': {
+        ...validator['~standard'],
+        jsonSchema: { input: () => jsonSchema, output: () => jsonSchema },
+      },
+    };
+    advertised.set(key, found);
   }
-  return schema;
+  return found;
+}
+
+const inputSchema = (input: z.ZodObject) => advertisedSchema(input, input, 'input', anyArguments);
+
+function outputSchema(shape: z.ZodRawShape): StandardSchemaWithJSON {
+  const cached = advertised.get(shape);
+  if (cached) return cached;
+  const output = z.object(shape);
+  return advertisedSchema(shape, output, 'output', output);
 }
 
 /** `field: problem` lines; zod messages are set on the schemas and never quote the value. */
@@ -79,8 +103,8 @@ export function defineTool<Input extends z.ZodObject, Output extends z.ZodRawSha
         {
           title: spec.title,
           description: spec.description,
-          inputSchema: advertisedSchema(input),
-          outputSchema: spec.output,
+          inputSchema: inputSchema(input),
+          outputSchema: outputSchema(spec.output),
           annotations: { title: spec.title, ...spec.annotations },
         },
         (args) =>

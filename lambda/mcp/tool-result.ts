@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { logger } from '../logger.js';
 import { describeFailure } from './error-table.js';
 import { ToolDeadlineError } from './errors.js';
