@@ -48,7 +48,12 @@ export function rpcOutcome(status: number, body: string): RpcOutcome {
   if (status !== 200) return { ok: false, reason: `HTTP ${status}: ${body.slice(0, 200)}` };
   let parsed: { result?: Record<string, unknown>; error?: { message?: string } };
   try {
-    parsed = JSON.parse(body);
+    // SDK v2's own stateless legacy serving (the v2 baseline) frames its answer as one SSE event.
+    const sse = body.startsWith('event:') || body.startsWith('data:');
+    const json = sse
+      ? (body.split('\n').findLast((line) => line.startsWith('data:')) ?? '').slice(5)
+      : body;
+    parsed = JSON.parse(json);
   } catch {
     return { ok: false, reason: `not JSON: ${body.slice(0, 200)}` };
   }
