@@ -1,4 +1,4 @@
-import { specTypeSchemas } from '@modelcontextprotocol/server';
+import { PROTOCOL_VERSION_META_KEY, specTypeSchemas } from '@modelcontextprotocol/server';
 
 /**
  * Most messages one POST may carry. Batches left the protocol in 2025-06-18; older clients may
@@ -30,6 +30,9 @@ export function invalidParams(message: unknown): InvalidParams | undefined {
     return undefined;
   }
   const { method, id } = message as { method: unknown; id: unknown };
+  // A 2026-07-28 message (the `_meta` envelope) is checked by the SDK's modern path, whose answers
+  // the spec fixes: `initialize` there is a removed method (404 -32601), not bad params.
+  if (carriesModernEnvelope(message)) return undefined;
   const schema =
     typeof method === 'string' && Object.hasOwn(REQUEST_SCHEMAS, method)
       ? REQUEST_SCHEMAS[method as keyof typeof REQUEST_SCHEMAS]
@@ -45,4 +48,10 @@ export function invalidParams(message: unknown): InvalidParams | undefined {
     id: typeof id === 'string' || typeof id === 'number' ? id : null,
     message: `Invalid params for ${method}: ${where}: ${issue?.message ?? 'invalid'}`.slice(0, 300),
   };
+}
+
+/** Whether a message claims the 2026-07-28 era: `params._meta` names a protocol version. */
+function carriesModernEnvelope(message: object): boolean {
+  const params = (message as { params?: { _meta?: Record<string, unknown> } }).params;
+  return typeof params?._meta?.[PROTOCOL_VERSION_META_KEY] === 'string';
 }

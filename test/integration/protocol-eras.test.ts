@@ -230,6 +230,7 @@ describe('Era: 2026-07-28 wire rules', () => {
     ['ping', 'ping'],
     ['an unknown method', 'resources/list'],
     ['subscriptions/listen (no change notifications to stream)', 'subscriptions/listen'],
+    ['initialize (removed in 2026-07-28, changelog.mdx)', 'initialize'],
   ])('answers %s with 404 -32601 (streamable-http.mdx)', async (_, method) => {
     const { status, body } = await send(modernRequest(4, method));
     expect(status).toBe(404);

@@ -66,6 +66,8 @@ export async function runInspector(options: {
   toolArgs?: Readonly<Record<string, string>>;
   headers?: readonly string[];
   strict?: boolean;
+  /** `--protocol-era`: the CLI defaults to `legacy` for ad-hoc URLs. */
+  protocolEra?: 'legacy' | 'auto' | 'modern';
   cwd: string;
   env: NodeJS.ProcessEnv;
 }): Promise<InspectorRun> {
@@ -83,6 +85,7 @@ export async function runInspector(options: {
     '--stored-auth-only',
   ];
   if (options.strict) args.push('--strict');
+  if (options.protocolEra !== undefined) args.push('--protocol-era', options.protocolEra);
   if (options.toolName !== undefined) args.push('--tool-name', options.toolName);
   for (const [key, value] of Object.entries(options.toolArgs ?? {})) {
     args.push('--tool-arg', `${key}=${value}`);

@@ -4,7 +4,9 @@
  * 1. Starts `local/server.ts` twice on free ports (simulator latency 0): A without inbound auth,
  *    B with `AUTH_MODE=jwt` against a local OAuth server set up the way Agentforce needs it.
  * 2. A: the official conformance suite (every server scenario, with conformance-baseline.yml).
- * 3. A: the MCP Inspector CLI lists the tools and calls each one in a conversation's order.
+ * 3. A: the MCP Inspector CLI lists the tools and calls each one in a conversation's order, in the
+ *    legacy, `auto` and `modern` protocol eras; the SDK v2 client holds a conversation in its
+ *    `auto`, pinned-2026-07-28 and legacy modes.
  * 4. B: the same Inspector calls with a client-credentials bearer token, and three refusals
  *    (no header, a client not on the allowlist, a token without the scope).
  * 5. B: Claude Desktop's stdio bridge `mcp-remote`, configured as in the README (a static header,
@@ -18,8 +20,15 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createMCPClient } from '@ai-sdk/mcp';
+import {
+  Client as V2Client,
+  StreamableHTTPClientTransport as V2Transport,
+} from '@modelcontextprotocol/client';
+import { AjvJsonSchemaValidator as V2Ajv } from '@modelcontextprotocol/client/validators/ajv';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { MCPServerStreamableHttp } from '@openai/agents-core';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { freePort } from '../../local/dynamodb-local.js';
 import { agentforceProblems, type WireTool } from './agentforce-rules.js';
@@ -29,8 +38,8 @@ import { startAgentforceLikeIssuer, throwawayClient } from './oauth-server.js';
 import { killAllStarted, type LocalServer, REPO_ROOT, startLocalServer } from './processes.js';
 import { ProcessGroupStdioTransport } from './stdio-client.js';
 
-/** The brief's budget is ~3 minutes on two cores; past this the run is failed and torn down. */
-const RUN_TIMEOUT_MS = 240_000;
+/** About 3 minutes on two cores, plus two Inspector eras; past this the run is failed and torn down. */
+const RUN_TIMEOUT_MS = 420_000;
 const SCOPE = 'mcp.invoke';
 /**
  * `${NAME}` exactly as written in a claude_desktop_config.json arg: mcp-remote expands it from its
@@ -40,6 +49,8 @@ const envPlaceholder = (name: string) => `$\{${name}}`;
 /** Claude Desktop reaches remote servers through this stdio bridge; pinned exactly. */
 const MCP_REMOTE_PACKAGE = 'mcp-remote@0.15.1';
 const BASELINE = join(REPO_ROOT, 'test', 'interop', 'conformance-baseline.yml');
+
+type V2Mode = 'auto' | 'legacy' | { pin: string };
 
 interface Row {
   readonly phase: string;
@@ -116,8 +127,21 @@ function failureDetail(run: InspectorRun): string {
 }
 
 /** tools/list through the Inspector: exit 0, every registered tool, no Agentforce or portability problem. */
-async function inspectorList(phase: string, url: string, headers: string[], base: Base) {
-  const run = await runInspector({ url, method: 'tools/list', strict: true, headers, ...base });
+async function inspectorList(
+  phase: string,
+  url: string,
+  headers: string[],
+  base: Base,
+  protocolEra?: Era
+) {
+  const run = await runInspector({
+    url,
+    method: 'tools/list',
+    strict: true,
+    headers,
+    ...(protocolEra ? { protocolEra } : {}),
+    ...base,
+  });
   const tools = (run.result?.tools ?? []) as WireTool[];
   const problems = agentforceProblems(tools);
   const ok =
@@ -144,7 +168,8 @@ async function inspectorCalls(
   url: string,
   headers: string[],
   tools: readonly WireTool[],
-  base: Base
+  base: Base,
+  protocolEra?: Era
 ) {
   const clientEmail = `inspector-${phase.replace(/\W+/g, '-')}-${Date.now()}@example.com`;
   for (const { tool, args } of conversation(clientEmail)) {
@@ -154,6 +179,7 @@ async function inspectorCalls(
       toolName: tool,
       toolArgs: args,
       headers,
+      ...(protocolEra ? { protocolEra } : {}),
       ...base,
     });
     const content = run.result?.structuredContent as Record<string, unknown> | undefined;
@@ -186,6 +212,169 @@ async function inspectorCalls(
         .join(', ');
     record({ phase, check: `Inspector tools/call ${tool}`, ok, ms: run.command.ms, detail });
   }
+}
+
+type Era = 'legacy' | 'auto' | 'modern';
+
+/**
+ * The SDK v2 client (`@modelcontextprotocol/client`, pinned) over real HTTP in one negotiation
+ * mode: the era it lands on, the HTTP exchanges it needed (a dual-era client must not pay a failed
+ * probe), and a two-turn conversation whose structured results match the advertised output schema.
+ */
+async function sdkV2Conversation(phase: string, url: string, mode: V2Mode, expectedEra: Era) {
+  const started = performance.now();
+  const exchanges: { method: string; status: number }[] = [];
+  const counting: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    exchanges.push({ method: init?.method ?? 'GET', status: response.status });
+    return response;
+  };
+  const client = new V2Client(
+    { name: 'interop-v2', version: '1.0.0' },
+    { versionNegotiation: { mode } }
+  );
+  let ok = false;
+  let detail: string;
+  try {
+    await client.connect(new V2Transport(new URL(url), { fetch: counting }));
+    const era = client.getProtocolEra();
+    const { tools } = await client.listTools();
+    const schema = tools.find(
+      (tool) => tool.name === 'complete-agentforce-conversation'
+    )?.outputSchema;
+    const check = new V2Ajv().getValidator(schema as Record<string, unknown>);
+    const clientEmail = `sdk-v2-${JSON.stringify(mode).replace(/\W+/g, '')}-${Date.now()}@example.com`;
+    const sequence: unknown[] = [];
+    let valid = true;
+    for (const message of ['Hello', 'And on Sundays?']) {
+      const result = await client.callTool({
+        name: 'complete-agentforce-conversation',
+        arguments: { client_email: clientEmail, message },
+      });
+      valid &&= result.isError !== true && check(result.structuredContent).valid;
+      sequence.push(
+        (result.structuredContent as { sequence_id?: unknown } | undefined)?.sequence_id
+      );
+    }
+    // Legacy clients may open the optional GET stream; a stateless server answers it 405.
+    const failed = exchanges.filter(
+      (e) => e.status >= 400 && !(e.method === 'GET' && e.status === 405)
+    );
+    ok =
+      era === (expectedEra === 'auto' ? 'modern' : expectedEra) &&
+      valid &&
+      failed.length === 0 &&
+      sequence.join() === '1,2';
+    detail = `era ${era} ${client.getNegotiatedProtocolVersion()}; ${exchanges.length} HTTP requests, ${failed.length} failed; sequence ${sequence.join(',')}; schema ${valid ? 'ok' : 'MISMATCH'}`;
+  } catch (err) {
+    detail = short(String(err), 200);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+  record({
+    phase,
+    check: `SDK v2 client versionNegotiation ${JSON.stringify(mode)}`,
+    ok,
+    ms: performance.now() - started,
+    detail,
+  });
+}
+
+type ThirdPartyResult = { structuredContent?: unknown; isError?: boolean };
+
+/** What a third-party client adapter exposes for one conversation. */
+interface ThirdPartyClient {
+  listTools(): Promise<ReadonlyArray<{ name: string; outputSchema?: unknown }>>;
+  callTool(name: string, args: Record<string, unknown>): Promise<ThirdPartyResult>;
+  close(): Promise<void>;
+}
+
+/** Pinned third-party clients from issue 11 (each is a devDependency at an exact version). */
+const THIRD_PARTY: ReadonlyArray<{
+  readonly label: string;
+  readonly connect: (url: string, fetch: typeof globalThis.fetch) => Promise<ThirdPartyClient>;
+}> = [
+  {
+    label: 'Vercel AI SDK @ai-sdk/mcp 2.0.99',
+    async connect(url, fetch) {
+      const client = await createMCPClient({ transport: { type: 'http', url, fetch } });
+      return {
+        listTools: async () => (await client.listTools()).tools,
+        callTool: async (name, args) =>
+          (await client.callTool({ name, arguments: args })) as ThirdPartyResult,
+        close: () => client.close(),
+      };
+    },
+  },
+  {
+    label: 'OpenAI Agents @openai/agents-core 0.20.0 MCPServerStreamableHttp',
+    async connect(url, fetch) {
+      const server = new MCPServerStreamableHttp({ url, fetch, name: 'agentforce' });
+      await server.connect();
+      return {
+        listTools: () => server.listTools(),
+        callTool: async (name, args) =>
+          (await server.callToolResult(name, args)) as ThirdPartyResult,
+        close: () => server.close(),
+      };
+    },
+  },
+];
+
+/**
+ * A third-party client holds a two-turn conversation: requests counted (no failed probe), and
+ * each structured result checked against the advertised output schema.
+ */
+async function thirdPartyConversation(
+  phase: string,
+  url: string,
+  entry: (typeof THIRD_PARTY)[number]
+) {
+  const started = performance.now();
+  const exchanges: { method: string; status: number; body: string }[] = [];
+  const counting: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const body = typeof init?.body === 'string' ? init.body : '';
+    exchanges.push({ method: init?.method ?? 'GET', status: response.status, body });
+    return response;
+  };
+  let ok = false;
+  let detail: string;
+  let client: ThirdPartyClient | undefined;
+  try {
+    client = await entry.connect(url, counting);
+    const tools = await client.listTools();
+    const schema = tools.find(
+      (tool) => tool.name === 'complete-agentforce-conversation'
+    )?.outputSchema;
+    const check = new V2Ajv().getValidator(schema as Record<string, unknown>);
+    const clientEmail = `third-party-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+    const sequence: unknown[] = [];
+    let valid = true;
+    for (const message of ['Hello', 'And on Sundays?']) {
+      const result = await client.callTool('complete-agentforce-conversation', {
+        client_email: clientEmail,
+        message,
+      });
+      valid &&= result.isError !== true && check(result.structuredContent).valid;
+      sequence.push(
+        (result.structuredContent as { sequence_id?: unknown } | undefined)?.sequence_id
+      );
+    }
+    const failed = exchanges.filter(
+      (e) => e.status >= 400 && !(e.method === 'GET' && e.status === 405)
+    );
+    const era = exchanges.some((e) => e.body.includes('"server/discover"') && e.status === 200)
+      ? 'modern'
+      : 'legacy';
+    ok = valid && failed.length === 0 && sequence.join() === '1,2';
+    detail = `era ${era}; ${exchanges.length} HTTP requests, ${failed.length} failed; sequence ${sequence.join(',')}; schema ${valid ? 'ok' : 'MISMATCH'}`;
+  } catch (err) {
+    detail = short(String(err), 200);
+  } finally {
+    await client?.close().catch(() => undefined);
+  }
+  record({ phase, check: entry.label, ok, ms: performance.now() - started, detail });
 }
 
 /** How a refusal must look, on the wire and in the Inspector. */
@@ -476,6 +665,16 @@ async function main(): Promise<number> {
       await conformancePhase(serverA.url, outDir, base);
       const tools = await inspectorList('inspector', serverA.url, [], base);
       await inspectorCalls('inspector', serverA.url, [], tools, base);
+      for (const era of ['auto', 'modern'] as const) {
+        const phase = `inspector --protocol-era ${era}`;
+        const eraTools = await inspectorList(phase, serverA.url, [], base, era);
+        await inspectorCalls(phase, serverA.url, [], eraTools, base, era);
+      }
+      await sdkV2Conversation('sdk-v2', serverA.url, 'auto', 'auto');
+      await sdkV2Conversation('sdk-v2', serverA.url, { pin: '2026-07-28' }, 'modern');
+      await sdkV2Conversation('sdk-v2', serverA.url, 'legacy', 'legacy');
+      for (const entry of THIRD_PARTY)
+        await thirdPartyConversation('third-party', serverA.url, entry);
     }
 
     if (serverB) {
