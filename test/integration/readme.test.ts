@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   LATEST_PROTOCOL_VERSION,
+  PROTOCOL_VERSION_META_KEY,
   SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { startMockIssuer } from '../auth/oauth-issuer.js';
@@ -32,8 +33,31 @@ function table(heading: string): string[][] {
 }
 
 interface Rpc {
-  result?: { protocolVersion?: string };
-  error?: { code: number };
+  result?: Record<string, unknown> & { protocolVersion?: string };
+  error?: { code: number; data?: Record<string, unknown> };
+}
+
+/** A 2026-07-28 POST: the `_meta` envelope plus the standard headers. */
+function modern(
+  method: string,
+  params: Record<string, unknown> = {},
+  { version = '2026-07-28', headers = {} as Record<string, string> } = {}
+): Request {
+  const meta = {
+    [PROTOCOL_VERSION_META_KEY]: version,
+    'io.modelcontextprotocol/clientInfo': { name: 'readme', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const id = method.startsWith('notifications/') ? {} : { id: 9 };
+  return rpcRequest(
+    { jsonrpc: '2.0', ...id, method, params: { ...params, _meta: meta } },
+    {
+      'mcp-protocol-version': version,
+      'mcp-method': method,
+      ...(typeof params.name === 'string' ? { 'mcp-name': params.name } : {}),
+      ...headers,
+    }
+  );
 }
 
 const ORIGIN = 'http://localhost:6274';
@@ -119,6 +143,10 @@ const HTTP_CHECKS: Record<string, (row: string[]) => Promise<void>> = {
     );
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const allowed = response.headers.get('access-control-allow-headers')?.split(/,\s*/);
+    expect(allowed).toEqual(
+      expect.arrayContaining(['mcp-protocol-version', 'mcp-session-id', 'mcp-method', 'mcp-name'])
+    );
   },
   '`Origin` not in `ALLOWED_ORIGINS` / `Host` not in `ALLOWED_HOSTS`': async () => {
     const badOrigin = await harness.fetch(
@@ -169,6 +197,48 @@ const HTTP_CHECKS: Record<string, (row: string[]) => Promise<void>> = {
     const response = await harness.fetch(new Request('http://127.0.0.1:3000/health'));
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'ok', name: 'agentforce-mcp' });
+  },
+  '2026-07-28: `POST /mcp` with the `_meta` envelope': async () => {
+    const discover = await harness.fetch(modern('server/discover'));
+    expect(discover.status).toBe(200);
+    expect(((await discover.json()) as Rpc).result).toMatchObject({
+      supportedVersions: ['2026-07-28'],
+      capabilities: { tools: { listChanged: false } },
+    });
+    const list = (await (await harness.fetch(modern('tools/list'))).json()) as Rpc;
+    expect(list.result).toMatchObject({ ttlMs: expect.any(Number), cacheScope: 'private' });
+    const call = modern('tools/call', {
+      name: 'get-session-status',
+      arguments: { client_email: 'readme@example.com' },
+    });
+    expect(((await (await harness.fetch(call)).json()) as Rpc).result?.resultType).toBe('complete');
+    const notification = await harness.fetch(modern('notifications/cancelled', { requestId: 1 }));
+    expect(notification.status).toBe(202);
+  },
+  '2026-07-28: `Mcp-Method` / `Mcp-Name` missing or unlike the body': async () => {
+    const unlike = await harness.fetch(
+      modern('tools/list', {}, { headers: { 'mcp-method': 'ping' } })
+    );
+    const noName = modern('tools/call', { name: 'get-session-status', arguments: {} });
+    noName.headers.delete('mcp-name');
+    for (const response of [unlike, await harness.fetch(noName)]) {
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as Rpc).error?.code).toBe(-32020);
+    }
+  },
+  '2026-07-28: unsupported protocol version': async () => {
+    const response = await harness.fetch(modern('tools/list', {}, { version: '2099-01-01' }));
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as Rpc;
+    expect(error?.code).toBe(-32022);
+    expect(error?.data?.supported).toEqual(['2026-07-28']);
+  },
+  '2026-07-28: `ping`, `initialize`, `subscriptions/listen`, unknown methods': async () => {
+    for (const method of ['ping', 'initialize', 'subscriptions/listen', 'resources/list']) {
+      const response = await harness.fetch(modern(method));
+      expect(response.status, method).toBe(404);
+      expect(((await response.json()) as Rpc).error?.code, method).toBe(-32601);
+    }
   },
 };
 
