@@ -75,7 +75,7 @@ function bundleSection(results: BenchResults): string {
       rows
     ),
     '',
-    `Bare \`@modelcontextprotocol/sdk\` server (one tool, same options): ${kib(results.bareSdk.bytes)} raw, ${kib(results.bareSdk.gzipBytes)} gzip.`,
+    `Bare SDK v2 \`@modelcontextprotocol/server\` server (one tool, same options): ${kib(results.bareSdk.bytes)} raw, ${kib(results.bareSdk.gzipBytes)} gzip; bare SDK v1 \`@modelcontextprotocol/sdk\`: ${kib(results.bareSdkV1.bytes)} raw, ${kib(results.bareSdkV1.gzipBytes)} gzip.`,
     '',
     "**Applied cut, before and after** (same machine, Node 20, p50 import): `import { z } from 'zod'` kept all of " +
       "zod's locale files in the bundle; `import * as z from 'zod'` lets esbuild drop them. Production went from " +
@@ -90,7 +90,8 @@ function bundleSection(results: BenchResults): string {
       "environment provider), zod v3 and zod-to-json-schema (the SDK's compatibility layer). Together they would save " +
       'another ~40 % of the bundle and ~30 ms of import, but they replace code the libraries own and test with code ' +
       'we would own, and a library upgrade could silently route through a stub. They stay measured here so the ' +
-      'trade-off is visible.',
+      'trade-off is visible. On SDK v2 the Ajv and zod v3 aliases change nothing: `@modelcontextprotocol/server` ' +
+      'ships its own Ajv inside its dist and has no zod v3 layer.',
   ].join('\n');
 }
 
@@ -177,7 +178,8 @@ function warmSection(results: BenchResults): string {
   const labels: Record<string, string> = {
     ours: 'ours (production)',
     lean: 'ours (leanest variant)',
-    bare: 'bare SDK',
+    bare: 'bare SDK v2',
+    'bare-v1': 'bare SDK v1',
   };
   const rows = results.warm.scenarios.map((scenario) => {
     const bare = scenario.summaries.bare;
@@ -202,8 +204,10 @@ function warmSection(results: BenchResults): string {
     `\`await handler(event, context)\` only, ${first?.n ?? 0} timed requests per handler and request ` +
       'type after warm-up, handlers interleaved in blocks in one process. Ours: the production ' +
       'composition root with an in-process instant Salesforce (canned token/start/message bodies) and ' +
-      '`MemorySessionStore`; bare: fresh `McpServer` + `WebStandardStreamableHTTPServerTransport` per ' +
-      'request, one `echo` tool, same Function URL conversion. p50 / p99 ms.',
+      '`MemorySessionStore`; bare SDK v2: `createMcpHandler` with a fresh `McpServer` per request (its ' +
+      'legacy leg answers SSE frames); bare SDK v1: fresh `McpServer` + ' +
+      '`WebStandardStreamableHTTPServerTransport` per request; one `echo` tool each, same Function URL ' +
+      'conversion, 2025-11-25 requests. p50 / p99 ms.',
     '',
     table(
       [

@@ -145,11 +145,18 @@ async function main(): Promise<number> {
   }
   const production = variants[0]?.bundle as BuiltBundle;
   const lean = variants.at(-1)?.bundle as BuiltBundle;
+  // The baseline is what a user would write today (SDK v2); SDK v1's is measured beside it.
   const bareSdk = await buildBundle({
     stack,
-    entry: 'bench/entries/bare-sdk.ts',
+    entry: 'bench/entries/bare-sdk-v2.ts',
     outDir: join(BUILD_DIR, 'bare-sdk'),
     id: 'bare-sdk',
+  });
+  const bareSdkV1 = await buildBundle({
+    stack,
+    entry: 'bench/entries/bare-sdk.ts',
+    outDir: join(BUILD_DIR, 'bare-sdk-v1'),
+    id: 'bare-sdk-v1',
   });
   const warmProduction = await buildBundle({
     stack,
@@ -220,14 +227,24 @@ async function main(): Promise<number> {
         tool: 'ours',
       });
     }
-    coldConfigs.push({
-      id: 'node20:bare',
-      label: 'bare SDK server (what a user would otherwise write)',
-      runtime: node20,
-      bundle: bareSdk,
-      nodeArgs: deployedArgs,
-      tool: 'bare',
-    });
+    coldConfigs.push(
+      {
+        id: 'node20:bare',
+        label: 'bare SDK v2 server (what a user would otherwise write)',
+        runtime: node20,
+        bundle: bareSdk,
+        nodeArgs: deployedArgs,
+        tool: 'bare',
+      },
+      {
+        id: 'node20:bare-v1',
+        label: 'bare SDK v1 server (the line this server left)',
+        runtime: node20,
+        bundle: bareSdkV1,
+        nodeArgs: deployedArgs,
+        tool: 'bare',
+      }
+    );
     for (const runtime of runtimes.slice(1)) {
       const key = runtime.label.replace(/^Node (\d+).*/, 'node$1');
       coldConfigs.push(
@@ -290,13 +307,14 @@ async function main(): Promise<number> {
     });
 
     log(
-      `warm overhead: ${SETTINGS.warm.iterations} requests × 3 request types × 3 handlers (interleaved)`
+      `warm overhead: ${SETTINGS.warm.iterations} requests × 3 request types × 4 handlers (interleaved)`
     );
     const warmPlan: WarmPlan = {
       handlers: [
         { id: 'ours', kind: 'ours', bundle: warmProduction.file },
         { id: 'lean', kind: 'ours', bundle: warmLean.file },
         { id: 'bare', kind: 'bare', bundle: bareSdk.file },
+        { id: 'bare-v1', kind: 'bare', bundle: bareSdkV1.file },
       ],
       ...SETTINGS.warm,
     };
@@ -383,6 +401,7 @@ async function main(): Promise<number> {
       stack,
       variants,
       bareSdk,
+      bareSdkV1,
       cold,
       attribution,
       warm,

@@ -28,7 +28,10 @@ export interface BenchResults {
     readonly variant: BundleVariant;
     readonly bundle: BuiltBundle;
   }>;
+  /** The SDK v2 baseline (`bench/entries/bare-sdk-v2.ts`); the budgets compare against it. */
   readonly bareSdk: BuiltBundle;
+  /** The SDK v1 baseline (`bench/entries/bare-sdk.ts`), for the v1 → v2 comparison. */
+  readonly bareSdkV1: BuiltBundle;
   readonly cold: readonly ColdRow[];
   readonly attribution: readonly ColdRow[];
   readonly warm: WarmResult;
