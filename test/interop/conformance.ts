@@ -4,6 +4,11 @@ import { type CommandResult, runCommand } from './processes.js';
 
 /** Pinned exactly: the suite changes what it checks between releases. */
 export const CONFORMANCE_PACKAGE = '@modelcontextprotocol/conformance@0.1.16';
+/**
+ * The newest release on npm (a prerelease; `latest` is still 0.1.16, 2025 eras only): the first
+ * with the 2026-07-28 requirement set (`--requirements 2026-07-28`).
+ */
+export const MODERN_CONFORMANCE_PACKAGE = '@modelcontextprotocol/conformance@0.2.0-alpha.12';
 /** 0.1.16 imports `fs.globSync`, a Node 22 API; npm's `node` package provides the binary. */
 export const CONFORMANCE_NODE = 'node@22';
 
@@ -49,8 +54,9 @@ export interface ConformanceRun {
 }
 
 /**
- * Reads the `server:` list of an expected-failures file (the 0.1.16 format: scenario names only).
- * Deliberately tiny: the file is ours and holds nothing else but comments.
+ * Reads the `server:` list of an expected-failures file: scenario names, or `scenario:check-id`
+ * for a single check (0.2 format; 0.1.16 files use scenario names only). Deliberately tiny: the
+ * file is ours and holds nothing else but comments.
  */
 export function readBaseline(path: string): string[] {
   const names: string[] = [];
@@ -62,7 +68,7 @@ export function readBaseline(path: string): string[] {
       inServer = line.startsWith('server:');
       continue;
     }
-    const item = /^\s+-\s+([A-Za-z0-9_./-]+)\s*$/.exec(line);
+    const item = /^\s+-\s+([A-Za-z0-9_./:-]+)\s*$/.exec(line);
     if (inServer && item?.[1]) names.push(item[1]);
   }
   return names;
@@ -73,22 +79,36 @@ function scenarioOf(directory: string): string {
   return directory.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, '');
 }
 
-function judge(scenario: string, checks: readonly Check[], baselined: boolean): ScenarioOutcome {
+function judge(
+  scenario: string,
+  checks: readonly Check[],
+  baseline: readonly string[]
+): ScenarioOutcome {
   const count = (status: string) => checks.filter((check) => check.status === status).length;
   const failed = count('FAILURE');
   const warnings = count('WARNING');
   // The suite counts a WARNING as a failure when it compares with a baseline.
-  const failing = failed > 0 || warnings > 0;
-  const firstProblem = checks.find(
+  const problems = checks.filter(
     (check) => check.status === 'FAILURE' || check.status === 'WARNING'
   );
+  const whole = baseline.includes(scenario);
+  const listedChecks = baseline.filter((entry) => entry.startsWith(`${scenario}:`));
+  const unexpected = problems.filter(
+    (check) => !whole && !listedChecks.includes(`${scenario}:${check.id}`)
+  );
+  // A listed check that no longer fails is stale, like a listed scenario that passes.
+  const stale =
+    (whole && problems.length === 0) ||
+    listedChecks.some((entry) => !problems.some((check) => `${scenario}:${check.id}` === entry));
   const toolText = checks[0]?.details?.result?.content?.[0]?.text ?? '';
   const vacuous = VACUOUS_WHEN_TOOL_MISSING.has(scenario) && /not found/i.test(toolText);
   let verdict: ScenarioOutcome['verdict'];
-  if (failing) verdict = baselined ? 'expected-failure' : 'UNEXPECTED-FAILURE';
-  else verdict = baselined ? 'STALE-BASELINE' : 'pass';
-  const note = failing
-    ? `${firstProblem?.id}: ${firstProblem?.errorMessage ?? firstProblem?.status}`
+  if (unexpected.length > 0) verdict = 'UNEXPECTED-FAILURE';
+  else if (stale) verdict = 'STALE-BASELINE';
+  else verdict = problems.length > 0 ? 'expected-failure' : 'pass';
+  const first = unexpected[0] ?? problems[0];
+  const note = first
+    ? `${first.id}: ${first.errorMessage ?? first.status}`
     : vacuous
       ? `vacuous: fixture tool absent, passed on "${toolText}"`
       : '';
@@ -105,7 +125,10 @@ export async function runConformance(options: {
   outDir: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Default: 0.1.16 with `--suite all` (2025 eras). */
+  suite?: { readonly pkg: string; readonly select: readonly string[] };
 }): Promise<ConformanceRun> {
+  const suite = options.suite ?? { pkg: CONFORMANCE_PACKAGE, select: ['--suite', 'all'] };
   const command = await runCommand(
     'npx',
     [
@@ -113,14 +136,13 @@ export async function runConformance(options: {
       '-p',
       CONFORMANCE_NODE,
       '-p',
-      CONFORMANCE_PACKAGE,
+      suite.pkg,
       '--',
       'conformance',
       'server',
       '--url',
       options.url,
-      '--suite',
-      'all',
+      ...suite.select,
       '--expected-failures',
       options.baselinePath,
       '-o',
@@ -147,7 +169,7 @@ export async function runConformance(options: {
     } catch {
       checks = [{ id: scenario, status: 'FAILURE', errorMessage: 'no readable checks.json' }];
     }
-    outcomes.push(judge(scenario, checks, baseline.includes(scenario)));
+    outcomes.push(judge(scenario, checks, baseline));
   }
   return { command, outcomes, baseline };
 }

@@ -3,7 +3,9 @@
  *
  * 1. Starts `local/server.ts` twice on free ports (simulator latency 0): A without inbound auth,
  *    B with `AUTH_MODE=jwt` against a local OAuth server set up the way Agentforce needs it.
- * 2. A: the official conformance suite (every server scenario, with conformance-baseline.yml).
+ * 2. A: the official conformance suite: every 2025-era server scenario (0.1.16, with
+ *    conformance-baseline.yml) and the 2026-07-28 requirement set (0.2.0-alpha.12, with
+ *    conformance-baseline-2026-07-28.yml).
  * 3. A: the MCP Inspector CLI lists the tools and calls each one in a conversation's order, in the
  *    legacy, `auto` and `modern` protocol eras; the SDK v2 client holds a conversation in its
  *    `auto`, pinned-2026-07-28 and legacy modes.
@@ -32,7 +34,7 @@ import { MCPServerStreamableHttp } from '@openai/agents-core';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { freePort } from '../../local/dynamodb-local.js';
 import { agentforceProblems, type WireTool } from './agentforce-rules.js';
-import { REQUIRED_SCENARIOS, runConformance } from './conformance.js';
+import { MODERN_CONFORMANCE_PACKAGE, REQUIRED_SCENARIOS, runConformance } from './conformance.js';
 import { INSPECTOR_EXIT, type InspectorRun, inspectorEnv, runInspector } from './inspector.js';
 import { startAgentforceLikeIssuer, throwawayClient } from './oauth-server.js';
 import { killAllStarted, type LocalServer, REPO_ROOT, startLocalServer } from './processes.js';
@@ -49,6 +51,9 @@ const envPlaceholder = (name: string) => `$\{${name}}`;
 /** Claude Desktop reaches remote servers through this stdio bridge; pinned exactly. */
 const MCP_REMOTE_PACKAGE = 'mcp-remote@0.15.1';
 const BASELINE = join(REPO_ROOT, 'test', 'interop', 'conformance-baseline.yml');
+const MODERN_BASELINE = join(REPO_ROOT, 'test', 'interop', 'conformance-baseline-2026-07-28.yml');
+/** 2026-07-28 scenarios that must pass whatever the baseline says. */
+const MODERN_REQUIRED = ['tools-list', 'dns-rebinding-protection', 'http-header-validation'];
 
 type V2Mode = 'auto' | 'legacy' | { pin: string };
 
@@ -513,10 +518,41 @@ async function mcpRemote(
   record({ phase, check, ok, ms: performance.now() - started, detail });
 }
 
-async function conformancePhase(url: string, outDir: string, base: Base) {
-  const phase = 'conformance';
-  const resultsDir = join(outDir, 'conformance');
-  const run = await runConformance({ url, baselinePath: BASELINE, outDir: resultsDir, ...base });
+/** The 2025-era suite (0.1.16, `--suite all`) or the 2026-07-28 requirement set (0.2 alpha). */
+const CONFORMANCE_RUNS = [
+  {
+    phase: 'conformance',
+    dir: 'conformance',
+    baselinePath: BASELINE,
+    required: REQUIRED_SCENARIOS,
+  },
+  {
+    phase: 'conformance 2026-07-28',
+    dir: 'conformance-2026-07-28',
+    baselinePath: MODERN_BASELINE,
+    required: MODERN_REQUIRED,
+    suite: {
+      pkg: MODERN_CONFORMANCE_PACKAGE,
+      select: ['--requirements', '2026-07-28'],
+    },
+  },
+] as const;
+
+async function conformancePhase(
+  url: string,
+  outDir: string,
+  base: Base,
+  which: (typeof CONFORMANCE_RUNS)[number]
+) {
+  const { phase, required } = which;
+  const resultsDir = join(outDir, which.dir);
+  const run = await runConformance({
+    url,
+    baselinePath: which.baselinePath,
+    outDir: resultsDir,
+    ...('suite' in which ? { suite: which.suite } : {}),
+    ...base,
+  });
   for (const outcome of run.outcomes) {
     record({
       phase,
@@ -528,7 +564,7 @@ async function conformancePhase(url: string, outDir: string, base: Base) {
     });
   }
   const ran = new Set(run.outcomes.map((outcome) => outcome.scenario));
-  for (const scenario of REQUIRED_SCENARIOS) {
+  for (const scenario of required) {
     const outcome = run.outcomes.find((candidate) => candidate.scenario === scenario);
     if (outcome?.verdict !== 'pass') {
       record({
@@ -539,7 +575,7 @@ async function conformancePhase(url: string, outDir: string, base: Base) {
       });
     }
   }
-  for (const entry of run.baseline.filter((name) => !ran.has(name))) {
+  for (const entry of run.baseline.filter((name) => !ran.has(name.split(':')[0] ?? name))) {
     record({
       phase,
       check: `baseline entry ${entry}`,
@@ -662,7 +698,8 @@ async function main(): Promise<number> {
     );
 
     if (serverA) {
-      await conformancePhase(serverA.url, outDir, base);
+      for (const which of CONFORMANCE_RUNS)
+        await conformancePhase(serverA.url, outDir, base, which);
       const tools = await inspectorList('inspector', serverA.url, [], base);
       await inspectorCalls('inspector', serverA.url, [], tools, base);
       for (const era of ['auto', 'modern'] as const) {
