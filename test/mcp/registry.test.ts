@@ -59,6 +59,25 @@ describe('Constant: TOOLS', () => {
   });
 });
 
+describe('Annotation: openWorldHint', () => {
+  it('is false only on tools that call nothing upstream', async () => {
+    const { tools } = await client.listTools();
+    const closed = tools.filter((tool) => tool.annotations?.openWorldHint === false);
+    expect(closed.map((tool) => tool.name)).toEqual(['get-session-status']);
+    for (const tool of closed) {
+      const before = JSON.stringify({ ...harness.simulator.counters, sequenceIds: undefined });
+      const result = await client.callTool({
+        name: tool.name,
+        arguments: { client_email: 'closed-world@example.com' },
+      });
+      expect(result.isError, tool.name).toBeFalsy();
+      expect(JSON.stringify({ ...harness.simulator.counters, sequenceIds: undefined })).toBe(
+        before
+      );
+    }
+  });
+});
+
 describe('Function: buildServer', () => {
   it('writes instructions that name every registered tool, the first as the one to start with', () => {
     const instructions = client.getInstructions() ?? '';
