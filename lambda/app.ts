@@ -10,6 +10,7 @@ import {
   isHostAllowed,
   isJsonContentType,
   isOriginAllowed,
+  logSafe,
   PREFLIGHT_HEADERS,
 } from './http/rules.js';
 import { logger } from './logger.js';
@@ -53,6 +54,9 @@ const rpcError = (
 interface RequestLog extends ToolCallRecord {
   mcpMethod?: string;
   principal?: string;
+  /** Which allowlist answered 403, so an operator can tell a Host refusal from an Origin one. */
+  refusedBy?: 'Host' | 'Origin';
+  refusedValue?: string;
 }
 
 /**
@@ -72,11 +76,15 @@ export function createApp(deps: AppDependencies): App {
     const host = request.headers.get('host');
     const { allowedHosts, allowedOrigins } = config.http;
     if (!isHostAllowed(host, allowedHosts)) {
+      log.refusedBy = 'Host';
+      log.refusedValue = logSafe(host);
       return rpcError(403, -32000, 'Forbidden: this Host is not allowed.');
     }
     const origin = request.headers.get('origin');
     if (origin === null) return routeAllowed(request, options, log, false);
     if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts })) {
+      log.refusedBy = 'Origin';
+      log.refusedValue = logSafe(origin);
       return rpcError(403, -32000, 'Forbidden: this Origin is not allowed.');
     }
     return withHeaders(await routeAllowed(request, options, log, true), corsHeaders(origin));
@@ -199,6 +207,8 @@ export function createApp(deps: AppDependencies): App {
         outcome: log.outcome,
         errorCode: log.errorCode,
         principal: log.principal,
+        refusedBy: log.refusedBy,
+        refusedValue: log.refusedValue,
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
       });
     }
