@@ -10,6 +10,7 @@ import {
 } from '../helpers/harness.js';
 import {
   descriptionProblems,
+  EXPECTED_TOOLS,
   inputSchemaProblems,
   nameProblems,
   outputSchemaProblems,
@@ -20,14 +21,6 @@ import {
 const AGENTFORCE_VERSION = '2025-06-18';
 /** Accept as a lenient server-to-server client may send it: JSON only, no SSE. */
 const JSON_ONLY = { accept: 'application/json' };
-const EXPECTED_TOOLS = [
-  'authenticate',
-  'create-agent-session',
-  'send-message-to-agent',
-  'get-session-status',
-  'complete-agentforce-conversation',
-  'end-agent-session',
-];
 
 interface RpcAnswer<T> {
   readonly status: number;

@@ -9,6 +9,16 @@
  */
 
 /** A tool as it appears on the wire in a `tools/list` result. */
+/** The six tools this server serves, in the order a step-by-step conversation uses them. */
+export const EXPECTED_TOOLS = [
+  'authenticate',
+  'create-agent-session',
+  'send-message-to-agent',
+  'get-session-status',
+  'complete-agentforce-conversation',
+  'end-agent-session',
+] as const;
+
 export interface WireTool {
   readonly name: string;
   readonly title?: string;
