@@ -67,6 +67,9 @@ export interface ConnectOutcome {
 export class InspectorBrowser {
   readonly blocked: string[] = [];
   readonly #requests: string[] = [];
+  /** Settings writes to the Inspector's backend still in flight, and when the last one moved. */
+  #pendingWrites = 0;
+  #lastWrite = 0;
   readonly #context: BrowserContext;
   readonly #profile: string;
   readonly page: Page;
@@ -89,6 +92,20 @@ export class InspectorBrowser {
     const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(20_000);
     const browser = new InspectorBrowser(context, profile, page);
+    const isWrite = (request: { method(): string; url(): string }) =>
+      request.method() !== 'GET' && new URL(request.url()).pathname.startsWith('/api/');
+    page.on('request', (request) => {
+      if (!isWrite(request)) return;
+      browser.#pendingWrites += 1;
+      browser.#lastWrite = performance.now();
+    });
+    const settled = (request: { method(): string; url(): string }) => {
+      if (!isWrite(request)) return;
+      browser.#pendingWrites -= 1;
+      browser.#lastWrite = performance.now();
+    };
+    page.on('requestfinished', settled);
+    page.on('requestfailed', settled);
     await context.route('**/*', (route) => {
       const url = route.request().url();
       browser.#requests.push(url);
@@ -179,6 +196,13 @@ export class InspectorBrowser {
     }
     await dialog.getByRole('button', { name: 'Close' }).first().click();
     await dialog.waitFor({ state: 'hidden' });
+    // The dialog saves each change with a debounced PUT; a connect before the last one lands
+    // would go out without the new header or era.
+    await waitUntil(
+      async () => this.#pendingWrites === 0 && performance.now() - this.#lastWrite > 1_000,
+      'the server settings to be saved',
+      10_000
+    );
   }
 
   /** Flips the server's switch on and waits until its card says Connected or Failed. */
