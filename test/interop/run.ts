@@ -261,6 +261,44 @@ async function refused(
   });
 }
 
+/**
+ * What an OAuth-aware client does on a 401: follow the challenge's `resource_metadata` URL and
+ * read the protected-resource metadata, whose `resource` must be the URL it called.
+ */
+async function resourceMetadata(phase: string, url: string) {
+  const started = performance.now();
+  let ok = false;
+  let detail: string;
+  try {
+    const refusal = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'tools/list' }),
+    });
+    await refusal.body?.cancel();
+    const challenge = refusal.headers.get('www-authenticate') ?? '';
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+    if (!metadataUrl) {
+      detail = `HTTP ${refusal.status}, no resource_metadata in ${short(challenge, 80)}`;
+    } else {
+      // A fetch that fails (an https:// URL for a plain-HTTP server) throws into the catch below.
+      const metadata = await fetch(metadataUrl);
+      const body = (await metadata.json().catch(() => ({}))) as { resource?: string };
+      ok = metadata.status === 200 && body.resource === url;
+      detail = `${metadataUrl} -> HTTP ${metadata.status}, resource ${body.resource ?? '(none)'}`;
+    }
+  } catch (err) {
+    detail = short(`${String(err)} ${String((err as Error).cause ?? '')}`, 160);
+  }
+  record({
+    phase,
+    check: "401 challenge's resource_metadata URL serves this URL's metadata",
+    ok,
+    ms: performance.now() - started,
+    detail,
+  });
+}
+
 interface Base {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
@@ -514,6 +552,7 @@ async function main(): Promise<number> {
         UNAUTHORIZED,
         base
       );
+      await resourceMetadata(phase, serverB.url);
       const other = await issuer.clientCredentialsToken(otherApp, SCOPE);
       if (other.ok) {
         await refused(
