@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../local/dynamodb-local.js';
 import { type CommandResult, endGroup, runCommand, spawnGroup } from './processes.js';
@@ -116,8 +116,9 @@ const WEB_BANNER = /MCP Inspector Web is up and running at:\s+(http:\/\/\S+)/;
 
 /**
  * Starts `mcp-inspector --web` (2.12.0 on Node 22, which its web server needs) bound to
- * 127.0.0.1 on free ports, with its own API token, its catalog and secrets kept in `stateDir`
- * (secrets in memory only) and no browser opened. Its output goes to `<logDir>/inspector-web.log`
+ * 127.0.0.1 on free ports, with its own API token, its catalog in a fresh `<stateDir>/web`
+ * (deleted on stop: the catalog holds the custom headers typed into the UI, bearer tokens
+ * included), secrets in memory only, and no browser opened. Its output goes to `<logDir>/inspector-web.log`
  * with the token blanked.
  */
 export async function startInspectorWeb(options: {
@@ -129,6 +130,9 @@ export async function startInspectorWeb(options: {
 }): Promise<InspectorWeb> {
   const started = performance.now();
   const token = randomBytes(32).toString('hex');
+  const webState = join(options.stateDir, 'web');
+  rmSync(webState, { recursive: true, force: true });
+  mkdirSync(webState, { recursive: true });
   const [clientPort, sandboxPort, appOriginPort] = [
     await freePort(),
     await freePort(),
@@ -140,7 +144,7 @@ export async function startInspectorWeb(options: {
     {
       cwd: options.cwd,
       env: {
-        ...inspectorEnv(options.env, options.stateDir),
+        ...inspectorEnv(options.env, webState),
         HOST: '127.0.0.1',
         CLIENT_PORT: String(clientPort),
         MCP_SANDBOX_PORT: String(sandboxPort),
@@ -163,6 +167,7 @@ export async function startInspectorWeb(options: {
   const stop = () => {
     endGroup(child.pid);
     log.end();
+    rmSync(webState, { recursive: true, force: true });
   };
   const timeoutMs = options.timeoutMs ?? 120_000;
   const deadline = performance.now() + timeoutMs;
