@@ -284,7 +284,7 @@ export class InspectorBrowser {
       (await schemaDialog.count()) > 0
         ? `Output schema validation: ${await schemaDialog.innerText()}`
         : (await failed.count()) > 0
-          ? `Tool Call Failed: ${await failed.locator('xpath=..').locator('xpath=..').innerText()}`
+          ? `Tool Call Failed: ${await failed.locator('xpath=ancestor::*[.//*[@role="alert"]][1]').innerText()}`
           : undefined;
     const structured = (await structuredHeading.count()) > 0 ? await this.#structured() : undefined;
     return {
