@@ -129,9 +129,29 @@ export function corsHeaders(origin: string): Record<string, string> {
   };
 }
 
+/**
+ * Methods `/mcp` serves: stateless, so no GET stream and no DELETE of a session. The `Allow` header,
+ * the preflight answer and the Function URL's CORS settings (infra) all use this list.
+ */
+export const MCP_METHODS = ['POST', 'OPTIONS'] as const;
+
 /** Extra headers of a CORS preflight answer. */
 export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
-  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-methods': MCP_METHODS.join(', '),
   'access-control-allow-headers': CORS_ALLOW_HEADERS.join(', '),
   'access-control-max-age': String(CORS_MAX_AGE_SECONDS),
 };
+
+/** Longest header value a log line carries. */
+const LOG_VALUE_MAX = 100;
+
+/**
+ * A request header value as it may appear in a log line: anything outside printable ASCII
+ * becomes `?` (no control characters or look-alikes reach the log viewer) and it is cut to
+ * 100 characters, ending in `…` when cut. For values that are not secret (Host, Origin).
+ */
+export function logSafe(value: string | null): string {
+  if (value === null) return '(none)';
+  const printable = value.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > LOG_VALUE_MAX ? `${printable.slice(0, LOG_VALUE_MAX - 1)}…` : printable;
+}

@@ -12,13 +12,16 @@ import { runTool, success } from './tool-result.js';
 export interface ToolSpec<Input extends z.ZodObject, Output extends z.ZodRawShape> {
   /** Kebab-case: Agentforce accepts only a narrow tool-name charset. */
   readonly name: string;
+  /** Shown by clients in their tool lists; also the annotations' title. */
   readonly title: string;
+  /** What the model reads to choose the tool: one line, ASCII, at most 1000 characters (Agentforce). */
   readonly description: string;
-  /** One clause for the server instructions, e.g. "ends the client's session". */
+  /** One verb phrase for the server instructions, e.g. "ends the client's session". */
   readonly summary: string;
   readonly annotations: Required<Omit<ToolAnnotations, 'title'>>;
-  /** The input schema; must return the same instance for the same settings (it is converted once). */
+  /** The input schema for a container's settings (built once per settings object). */
   readonly input: (settings: ToolSettings) => Input;
+  /** The output schema's fields: flat primitives, or one array of flat objects (Agentforce). */
   readonly output: Output;
   /** The tool's work. Business failures are thrown as typed errors; the error table words them. */
   readonly run: (
@@ -32,6 +35,8 @@ export interface Tool {
   readonly name: string;
   readonly title: string;
   readonly summary: string;
+  /** The schema the tool validates its arguments with (its JSON Schema is what `tools/list` shows). */
+  readonly inputSchema: (settings: ToolSettings) => z.ZodObject;
   /** Registers the tool on a fresh per-request server. */
   readonly register: (server: McpServer, settings: ToolSettings, request: ToolRequest) => void;
 }
@@ -39,46 +44,31 @@ export interface Tool {
 /**
  * What the SDK is given as a tool schema: a Standard Schema that advertises the schema's exact
  * JSON Schema in the draft-07 form published since SDK v1 (SDK v2 would convert to draft 2020-12),
- * so clients and Agentforce registrations see the same bytes after the upgrade. The input schema
- * accepts any arguments object: the SDK's own validation would answer a bad argument with `Input
- * validation error: …` and a zod dump, while validating in the tool gives the caller the same
- * `[INVALID_INPUT]` sentence as every other tool error. The output schema validates for real.
- * Conversion runs once per schema (once per container), not on every `tools/list`.
+ * so clients and Agentforce registrations see the same schemas after the upgrade;
+ * `test/mcp/registry.test.ts` checks that `tools/list` shows exactly the real schema's JSON Schema.
+ * The input schema accepts any arguments object: the SDK's own validation would answer a bad
+ * argument with `Input validation error: …` and a zod dump, while validating in the tool gives the
+ * caller the same `[INVALID_INPUT]` sentence as every other tool error. The output schema
+ * validates for real. Conversion runs once per schema (once per container), not per request.
  */
-const advertised = new WeakMap<object, StandardSchemaWithJSON>();
-const anyArguments = z.looseObject({});
-
 function advertisedSchema(
-  key: object,
   schema: z.ZodObject,
   io: 'input' | 'output',
   validator: z.ZodType
 ): StandardSchemaWithJSON {
-  let found = advertised.get(key);
-  if (!found) {
-    const jsonSchema = {
-      $schema: 'http://json-schema.org/draft-07/schema#',
-      ...z.toJSONSchema(schema, { target: 'draft-7', io }),
-    };
-    found = {
-      '~standard': {
-        ...validator['~standard'],
-        jsonSchema: { input: () => jsonSchema, output: () => jsonSchema },
-      },
-    };
-    advertised.set(key, found);
-  }
-  return found;
+  const jsonSchema = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    ...z.toJSONSchema(schema, { target: 'draft-7', io }),
+  };
+  return {
+    '~standard': {
+      ...validator['~standard'],
+      jsonSchema: { input: () => jsonSchema, output: () => jsonSchema },
+    },
+  };
 }
 
-const inputSchema = (input: z.ZodObject) => advertisedSchema(input, input, 'input', anyArguments);
-
-function outputSchema(shape: z.ZodRawShape): StandardSchemaWithJSON {
-  const cached = advertised.get(shape);
-  if (cached) return cached;
-  const output = z.object(shape);
-  return advertisedSchema(shape, output, 'output', output);
-}
+const anyArguments = z.looseObject({});
 
 /** `field: problem` lines; zod messages are set on the schemas and never quote the value. */
 function problems(error: z.ZodError): string[] {
@@ -92,19 +82,37 @@ function problems(error: z.ZodError): string[] {
 export function defineTool<Input extends z.ZodObject, Output extends z.ZodRawShape>(
   spec: ToolSpec<Input, Output>
 ): Tool {
+  // Schemas are costly to build and convert: once per container's settings, not per request.
+  const schemas = new WeakMap<ToolSettings, { input: Input; advertised: StandardSchemaWithJSON }>();
+  const schemasFor = (settings: ToolSettings) => {
+    let built = schemas.get(settings);
+    if (!built) {
+      const input = spec.input(settings);
+      built = { input, advertised: advertisedSchema(input, 'input', anyArguments) };
+      schemas.set(settings, built);
+    }
+    return built;
+  };
+  let advertisedOutput: StandardSchemaWithJSON | undefined;
+  const outputFor = () => {
+    const output = z.object(spec.output);
+    advertisedOutput ??= advertisedSchema(output, 'output', output);
+    return advertisedOutput;
+  };
   return {
     name: spec.name,
     title: spec.title,
     summary: spec.summary,
+    inputSchema: (settings) => schemasFor(settings).input,
     register(server, settings, request) {
-      const input = spec.input(settings);
+      const { input, advertised } = schemasFor(settings);
       server.registerTool(
         spec.name,
         {
           title: spec.title,
           description: spec.description,
-          inputSchema: inputSchema(input),
-          outputSchema: outputSchema(spec.output),
+          inputSchema: advertised,
+          outputSchema: outputFor(),
           annotations: { title: spec.title, ...spec.annotations },
         },
         (args) =>

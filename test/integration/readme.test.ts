@@ -5,7 +5,11 @@ import {
   PROTOCOL_VERSION_META_KEY,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { authEnvSchema } from '../../lambda/auth/config.js';
+import { envSchema } from '../../lambda/config.js';
+import { logger } from '../../lambda/logger.js';
+import { ERROR_TABLE, INTERNAL } from '../../lambda/mcp/error-table.js';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { startMockIssuer } from '../auth/oauth-issuer.js';
 import { type Harness, MCP_URL, rpcRequest, startHarness } from '../helpers/harness.js';
@@ -17,12 +21,16 @@ import { type Harness, MCP_URL, rpcRequest, startHarness } from '../helpers/harn
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
-/** The rows of the first table under `## heading`, as arrays of cells. */
-function table(heading: string): string[][] {
-  const section = README.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
-  return section
-    .split('\n')
-    .filter((line) => line.startsWith('|') && !/^\|[-| ]+\|$/.test(line))
+/** The rows of the first table under `## heading` (or of the table after `after`), as cells. */
+function table(heading: string, after?: string): string[][] {
+  let section = README.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
+  if (after !== undefined) section = section.slice(section.indexOf(after));
+  const lines = section.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('|'));
+  const end = lines.findIndex((line, i) => i > start && !line.startsWith('|'));
+  return lines
+    .slice(start, end === -1 ? undefined : end)
+    .filter((line) => !/^\|[-| ]+\|$/.test(line))
     .slice(1)
     .map((line) =>
       line
@@ -149,14 +157,26 @@ const HTTP_CHECKS: Record<string, (row: string[]) => Promise<void>> = {
     );
   },
   '`Origin` not in `ALLOWED_ORIGINS` / `Host` not in `ALLOWED_HOSTS`': async () => {
-    const badOrigin = await harness.fetch(
-      rpcRequest({ jsonrpc: '2.0', id: 3, method: 'ping' }, { origin: 'https://evil.example' })
-    );
-    expect(badOrigin.status).toBe(403);
-    const badHost = await harness.fetch(
-      rpcRequest({ jsonrpc: '2.0', id: 3, method: 'ping' }, {}, 'http://evil.example/mcp')
-    );
-    expect(badHost.status).toBe(403);
+    const info = vi.spyOn(logger, 'info');
+    try {
+      const preflight = await harness.fetch(
+        new Request(MCP_URL, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } })
+      );
+      expect(preflight.status).toBe(403);
+      const badHost = await harness.fetch(
+        rpcRequest({ jsonrpc: '2.0', id: 3, method: 'ping' }, {}, 'http://evil.example/mcp')
+      );
+      expect(badHost.status).toBe(403);
+      const logged = info.mock.calls
+        .filter(([message]) => message === 'request')
+        .map(([, fields]) => fields as Record<string, unknown>);
+      expect(logged).toMatchObject([
+        { status: 403, refusedBy: 'Origin', refusedValue: 'https://evil.example' },
+        { status: 403, refusedBy: 'Host', refusedValue: 'evil.example' },
+      ]);
+    } finally {
+      info.mockRestore();
+    }
   },
   'Content type other than JSON / body over `MAX_BODY_BYTES` / malformed JSON': async () => {
     const text = await harness.fetch(rpcRequest('{}', { 'content-type': 'text/plain' }));
@@ -276,5 +296,43 @@ describe('README: Tools', () => {
       const documented = [...inputs.matchAll(/`([a-z_]+)`/g)].map((match) => match[1]);
       expect(documented, name).toEqual(Object.keys(tool?.inputSchema.properties ?? {}));
     }
+  });
+});
+
+describe('README: Configuration', () => {
+  /** Read by libraries, not by our schemas. */
+  const LIBRARY_SETTINGS = ['POWERTOOLS_LOG_LEVEL'];
+  /** Documented as accepted and ignored. */
+  const IGNORED = ['SALESFORCE_ORG_ID'];
+  const documented = table('Configuration').flatMap(([names = '']) =>
+    [...names.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1] as string)
+  );
+
+  it('documents every variable the function reads', () => {
+    const read = [...Object.keys(envSchema.shape), ...Object.keys(authEnvSchema.shape)];
+    expect(read.filter((name) => !documented.includes(name))).toEqual([]);
+  });
+
+  it('documents no variable the function does not read', () => {
+    const read = new Set([
+      ...Object.keys(envSchema.shape),
+      ...Object.keys(authEnvSchema.shape),
+      ...LIBRARY_SETTINGS,
+      ...IGNORED,
+    ]);
+    expect(documented.filter((name) => !read.has(name))).toEqual([]);
+  });
+});
+
+describe('README: error codes', () => {
+  it('lists every code the error table can return with its retry advice, and no other', () => {
+    const WORDS = { retry: 'retry', 'change-call': 'change', administrator: 'admin' } as const;
+    const listed = table('Tools', '| Code |').map(([code = '', retry = '']) => [
+      code.replace(/`/g, ''),
+      retry,
+    ]);
+    const rules = [...ERROR_TABLE.values(), INTERNAL];
+    const expected = [...new Map(rules.map((rule) => [rule.code, WORDS[rule.retry]])).entries()];
+    expect([...listed].sort()).toEqual(expected.sort());
   });
 });
