@@ -60,11 +60,9 @@ function advertisedSchema(
     $schema: 'http://json-schema.org/draft-07/schema#',
     ...z.toJSONSchema(schema, { target: 'draft-7', io }),
   };
+  const convert = () => jsonSchema;
   return {
-    '~standard': {
-      ...validator['~standard'],
-      jsonSchema: { input: () => jsonSchema, output: () => jsonSchema },
-    },
+    '~standard': { ...validator['~standard'], jsonSchema: { input: convert, output: convert } },
   };
 }
 
@@ -95,8 +93,10 @@ export function defineTool<Input extends z.ZodObject, Output extends z.ZodRawSha
   };
   let advertisedOutput: StandardSchemaWithJSON | undefined;
   const outputFor = () => {
-    const output = z.object(spec.output);
-    advertisedOutput ??= advertisedSchema(output, 'output', output);
+    if (!advertisedOutput) {
+      const output = z.object(spec.output);
+      advertisedOutput = advertisedSchema(output, 'output', output);
+    }
     return advertisedOutput;
   };
   return {

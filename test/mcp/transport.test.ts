@@ -73,6 +73,50 @@ describe('Function: serveMcp', () => {
     expect(servers.map((server) => server.isConnected())).toEqual([false, false]);
   });
 
+  it('serves a legacy batch as the legacy era', async () => {
+    const { factory } = recordingFactory();
+    const batch = [
+      { jsonrpc: '2.0', id: 5, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 6, method: 'tools/list' },
+    ];
+    const text = JSON.stringify(batch);
+    const request = new Request(URL_, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: text,
+    });
+    const { era, response } = await serveMcp(
+      { request, bytes: new TextEncoder().encode(text), parsedBody: batch, accept: 'normalize' },
+      factory
+    );
+    expect(era).toBe('legacy');
+    expect(((await response.json()) as Array<{ id: number }>).map((r) => r.id)).toEqual([5, 6]);
+  });
+
+  it('answers a 2026-07-28 subscriptions/listen at once, without opening a stream', async () => {
+    const { servers, factory } = recordingFactory();
+    const listen = modernList();
+    const body = {
+      ...(listen.parsedBody as Record<string, unknown>),
+      id: 'sub-1',
+      method: 'subscriptions/listen',
+    };
+    const request = new Request(URL_, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'subscriptions/listen',
+      },
+      body: JSON.stringify(body),
+    });
+    const { era, response } = await serveMcp({ ...listen, request, parsedBody: body }, factory);
+    expect(era).toBe('modern');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ id: 'sub-1', error: { code: -32601 } });
+    expect(servers).toHaveLength(0);
+  });
+
   it('answers a body that is not JSON-RPC 2.0 as SDK v1 did: 400 -32700', async () => {
     const { servers, factory } = recordingFactory();
     const { era, response } = await serveMcp(exchange({ id: 3, method: 'tools/list' }), factory);
