@@ -30,9 +30,9 @@ export function invalidParams(message: unknown): InvalidParams | undefined {
     return undefined;
   }
   const { method, id } = message as { method: unknown; id: unknown };
-  // A 2026-07-28 message (the `_meta` envelope) is checked by the SDK's modern path, whose answers
-  // the spec fixes: `initialize` there is a removed method (404 -32601), not bad params.
-  if (carriesModernEnvelope(message)) return undefined;
+  // In a 2026-07-28 message (the `_meta` envelope) `initialize` and `ping` are removed methods,
+  // which the SDK's modern path answers 404 -32601 as the spec says, not bad params.
+  if (REMOVED_IN_2026.has(method as string) && carriesModernEnvelope(message)) return undefined;
   const schema =
     typeof method === 'string' && Object.hasOwn(REQUEST_SCHEMAS, method)
       ? REQUEST_SCHEMAS[method as keyof typeof REQUEST_SCHEMAS]
@@ -49,6 +49,8 @@ export function invalidParams(message: unknown): InvalidParams | undefined {
     message: `Invalid params for ${method}: ${where}: ${issue?.message ?? 'invalid'}`.slice(0, 300),
   };
 }
+
+const REMOVED_IN_2026: ReadonlySet<string> = new Set(['initialize', 'ping']);
 
 /** Whether a message claims the 2026-07-28 era: `params._meta` names a protocol version. */
 function carriesModernEnvelope(message: object): boolean {

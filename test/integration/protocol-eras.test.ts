@@ -259,6 +259,16 @@ describe('Era: 2026-07-28 wire rules', () => {
     expect(body.error?.code).toBe(-32020);
   });
 
+  it('answers params of the wrong shape with -32602 and one readable line, as in the legacy era', async () => {
+    const { status, body } = await send(
+      modernRequest(8, 'tools/call', { name: 5 }, { 'mcp-name': '5' })
+    );
+    expect(status).toBe(200);
+    expect(body.error?.code).toBe(-32602);
+    expect(body.error?.message).toMatch(/^Invalid params for tools\/call: params\.name: /);
+    expect(body.error?.message).not.toContain('\n');
+  });
+
   it('refuses an unsupported version with 400 -32022 naming the supported ones (basic/versioning.mdx)', async () => {
     const { status, body } = await send(
       modernRequest(
