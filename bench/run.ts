@@ -60,7 +60,13 @@ const SETTINGS = quick
 const ATTRIBUTION = [
   {
     id: 'mcp-sdk',
-    label: 'MCP SDK server + web-standard transport (with the zod it uses, ajv)',
+    label: 'MCP SDK v2 server, both eras (`@modelcontextprotocol/server`, with its zod and Ajv)',
+    contents:
+      "export { McpServer, createMcpHandler, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';",
+  },
+  {
+    id: 'mcp-sdk-v1',
+    label: 'MCP SDK v1 server + web-standard transport (the line this server left)',
     contents:
       "export { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';\n" +
       "export { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';",
@@ -77,9 +83,9 @@ const ATTRIBUTION = [
   },
   {
     id: 'ajv',
-    label: 'ajv + ajv-formats (the SDK default JSON Schema validator)',
+    label: 'SDK v2 Ajv validator (the one lambda/mcp/server.ts shares per container)',
     contents:
-      "export { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';",
+      "export { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';",
   },
   {
     id: 'dynamodb',
