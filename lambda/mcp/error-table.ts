@@ -4,6 +4,7 @@ import {
   AgentNotFoundError,
   AgentSessionLockedError,
   BadRequestError,
+  BypassUserRejectedError,
   DeadlineExceededError,
   MalformedResponseError,
   RateLimitedError,
@@ -163,6 +164,12 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     retry: 'change-call',
     message: (err) =>
       `Salesforce rejected the request: ${err.message} Check the message and retry.`,
+  }),
+  entry(BypassUserRejectedError, {
+    code: 'EMPLOYEE_AGENT',
+    retry: 'administrator',
+    message: (err) =>
+      `Agent ${err.agentId} is an employee agent, which runs as the token's user: Salesforce refused a session started with bypassUser true (400 Invalid user ID). An administrator must set SALESFORCE_BYPASS_USER=false in the server's environment; retrying will not help.`,
   }),
   entry(UpstreamError, UPSTREAM_UNAVAILABLE),
   entry(MalformedResponseError, UPSTREAM_UNAVAILABLE),

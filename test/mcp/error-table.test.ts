@@ -79,6 +79,14 @@ const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>
     () => new agentforceErrors.BadRequestError('The message is too long.', { status: 400 }),
   ],
   [
+    agentforceErrors.BypassUserRejectedError,
+    () =>
+      new agentforceErrors.BypassUserRejectedError('0XxD00000000001', {
+        status: 400,
+        requestId: 'req-4',
+      }),
+  ],
+  [
     agentforceErrors.UpstreamError,
     () => new agentforceErrors.UpstreamError('503', { status: 503, requestId: 'req-9' }),
   ],
@@ -108,6 +116,10 @@ const EXPECTED: Record<string, { code: string; says: string }> = {
   AgentNotFoundError: { code: 'AGENT_NOT_FOUND', says: 'check SALESFORCE_AGENT_ID' },
   AgentforceConfigError: { code: 'CONFIGURATION', says: 'not a Salesforce host' },
   BadRequestError: { code: 'REJECTED', says: 'The message is too long.' },
+  BypassUserRejectedError: {
+    code: 'EMPLOYEE_AGENT',
+    says: 'must set SALESFORCE_BYPASS_USER=false',
+  },
   UpstreamError: { code: 'UPSTREAM_UNAVAILABLE', says: 'HTTP 503, request id req-9' },
   MalformedResponseError: { code: 'UPSTREAM_UNAVAILABLE', says: 'unexpected response' },
 };
