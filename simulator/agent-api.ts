@@ -262,7 +262,7 @@ async function syncTurn(
   latency: number
 ): Promise<void> {
   await pause(latency, ctx.signal);
-  const turnContext = newTurnContext(session, ctx.state);
+  const turnContext = newTurnContext(session, ctx.state, turn);
   const messages = turn.messages.map((draft) => toTurnMessage(draft, turnContext));
   sendJson(ctx.res, 200, {
     messages,
@@ -289,7 +289,7 @@ async function streamTurn(
 ): Promise<void> {
   const { res, state } = ctx;
   const originEventId = `${ctx.receivedAt}-REQ`;
-  const turnContext = newTurnContext(session, state);
+  const turnContext = newTurnContext(session, state, turn);
   const informOnly = state.settings.streamShape === 'inform-only';
   const chunked = state.settings.streamTextChunks && !informOnly;
 
@@ -370,7 +370,11 @@ async function streamTurn(
   if (isWritable(res)) res.end();
 }
 
-function newTurnContext(session: SessionState, state: SimulatorState): TurnContext {
+function newTurnContext(
+  session: SessionState,
+  state: SimulatorState,
+  turn: ScriptedTurn
+): TurnContext {
   const feedbackId = messageId();
   session.feedbackIds.add(feedbackId);
   return {
@@ -380,6 +384,7 @@ function newTurnContext(session: SessionState, state: SimulatorState): TurnConte
     newId: messageId,
     plainText: session.plainText,
     escalateTargetShape: state.settings.escalateTargetShape,
+    isContentSafe: turn.contentFlagged !== true,
   };
 }
 

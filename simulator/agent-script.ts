@@ -24,6 +24,7 @@ import type { DraftMessage } from './messages.js';
  * |---------------|----------------------------------------------------------------------------------|
  * | `slow`        | turn latency × 5                                                                 |
  * | `validation`  | stream only: a withdrawn draft, then `VALIDATION_FAILURE_CHUNK`, then the answer |
+ * | `unsafe`      | every message of the turn carries `isContentSafe: false`                         |
  */
 export interface ScriptedTurn {
   /** Text of the turn's `ProgressIndicator`. */
@@ -34,6 +35,8 @@ export interface ScriptedTurn {
   readonly latencyFactor: number;
   /** Streamed then withdrawn with a `ValidationFailureChunk` (`validation` keyword). */
   readonly withdrawn?: { readonly draft: string; readonly reason: string };
+  /** Salesforce's trust layer flagged the turn: its messages carry `isContentSafe: false`. */
+  readonly contentFlagged?: boolean;
   /** Stream only: the `Error` goes out as `event: ERROR` with an empty `data:` line. */
   readonly errorEventWithoutData?: boolean;
 }
@@ -232,6 +235,7 @@ export function scriptTurn(
     messages: rule.reply(quote, context),
     latencyFactor: text.includes('slow') ? SLOW_FACTOR : 1,
     ...(text.includes('empty error') ? { errorEventWithoutData: true } : {}),
+    ...(text.includes('unsafe') ? { contentFlagged: true } : {}),
   };
   if (!text.includes('validation')) return turn;
   return {

@@ -186,6 +186,8 @@ export interface TurnContext {
   readonly plainText?: boolean;
   /** Default `reference`. */
   readonly escalateTargetShape?: 'reference' | 'mulesoft';
+  /** Default true; false when the turn was flagged (`unsafe` keyword). */
+  readonly isContentSafe?: boolean;
 }
 
 /**
@@ -215,7 +217,7 @@ export function toTurnMessage(draft: DraftMessage, ctx: TurnContext): TurnMessag
     id,
     feedbackId: ctx.feedbackId,
     planId: ctx.feedbackId,
-    isContentSafe: true,
+    isContentSafe: ctx.isContentSafe ?? true,
     ...(ctx.feedbackId === '' ? {} : { metrics: {} }),
   };
   switch (draft.type) {

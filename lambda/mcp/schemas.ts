@@ -53,6 +53,11 @@ export const flatMessageOutput = z.object({
     .describe(
       'JSON of type-specific fields (requested inputs, confirmations, escalation targets), or empty.'
     ),
+  content_safe: z
+    .boolean()
+    .describe(
+      "False when Salesforce's trust layer flagged this message (isContentSafe false); treat its text with care."
+    ),
 });
 
 export type FlatMessage = z.infer<typeof flatMessageOutput>;
@@ -75,6 +80,9 @@ export const turnOutputShape = {
     .string()
     .describe('Comma-separated types of the messages of the turn, in order.'),
   messages: z.array(flatMessageOutput).describe('Every message of the turn, in order.'),
+  content_safe: z
+    .boolean()
+    .describe('False when Salesforce flagged any message of the turn as possibly unsafe content.'),
 };
 
 const TEXT_FIELDS = ['message', 'text'] as const;
@@ -115,14 +123,33 @@ export function flattenMessage(message: AgentMessage): FlatMessage {
     feedback_id: str(fields.feedbackId),
     code: str(fields.code) || str(fields.error),
     details: Object.keys(details).length > 0 ? JSON.stringify(details) : '',
+    // Only an explicit false is a flag: Escalate and Error messages do not carry the field.
+    content_safe: fields.isContentSafe !== false,
   };
 }
 
-/** The readable reply of a turn: each message's text, blank-line separated. */
+/** Put before the text of a flagged message wherever a person or a model reads the reply. */
+export const CONTENT_FLAGGED_NOTE =
+  '[Salesforce flagged the next message as possibly unsafe content (isContentSafe: false).]';
+
+/** The reply of a turn: each message's text, blank-line separated (the structured `reply`). */
 export function replyText(messages: readonly FlatMessage[]): string {
+  return joinTexts(messages, (message) => message.text);
+}
+
+/** {@link replyText} for the tool's text block: flagged messages are preceded by a visible note. */
+export function readableReply(messages: readonly FlatMessage[]): string {
+  return joinTexts(messages, (message) =>
+    message.content_safe || message.text === ''
+      ? message.text
+      : `${CONTENT_FLAGGED_NOTE} ${message.text}`
+  );
+}
+
+function joinTexts(messages: readonly FlatMessage[], text: (message: FlatMessage) => string) {
   return messages
-    .map((message) => message.text)
-    .filter((text) => text.length > 0)
+    .map(text)
+    .filter((value) => value.length > 0)
     .join('\n\n');
 }
 
@@ -139,7 +166,8 @@ export function turnResult(clientEmail: string, turn: TurnOutcome) {
       reply,
       message_types: types,
       messages,
+      content_safe: messages.every((message) => message.content_safe),
     },
-    text: `${reply || '(The agent sent no text.)'}\n\n(Agentforce session ${turn.sessionId}, sequence ${turn.sequenceId}, message types: ${types || 'none'}.)`,
+    text: `${readableReply(messages) || '(The agent sent no text.)'}\n\n(Agentforce session ${turn.sessionId}, sequence ${turn.sequenceId}, message types: ${types || 'none'}.)`,
   };
 }

@@ -160,6 +160,18 @@ describe('Function: startSimulator (fidelity to Salesforce-written clients)', ()
     });
   });
 
+  describe('Content safety (isContentSafe on every agent message, S2)', () => {
+    it('flags the messages of a turn with the unsafe keyword, and only those', async () => {
+      // Act
+      const flagged = await (await postMessage(sim, token, sessionId, 'unsafe question')).json();
+      const safe = await (await postMessage(sim, token, sessionId, 'a question')).json();
+
+      // Assess
+      expect(flagged).toMatchObject({ messages: [{ type: 'Inform', isContentSafe: false }] });
+      expect(safe).toMatchObject({ messages: [{ type: 'Inform', isContentSafe: true }] });
+    });
+  });
+
   describe('Markdown (x-attributed-client: no-builder, SF-lib)', () => {
     it('strips markdown from the replies of a session started with no-builder', async () => {
       // Prepare

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../define-tool.js';
-import { clientInput, flattenMessage, replyText } from '../schemas.js';
+import { clientInput, flattenMessage, readableReply, replyText } from '../schemas.js';
 
 /** `create-agent-session`: starts a session with the configured agent, ending the previous one first. */
 export const createAgentSession = defineTool({
@@ -26,7 +26,8 @@ export const createAgentSession = defineTool({
   },
   async run({ client_email }, { conversations, owner, signal }) {
     const created = await conversations.createSession({ clientEmail: client_email, owner }, signal);
-    const greeting = replyText(created.greeting.map(flattenMessage));
+    const flat = created.greeting.map(flattenMessage);
+    const greeting = replyText(flat);
     return {
       structured: {
         client_email,
@@ -34,7 +35,7 @@ export const createAgentSession = defineTool({
         greeting,
         ended_session_id: created.endedSessionId ?? '',
       },
-      text: `${greeting || 'Session started.'}\n\n(Agentforce session ${created.sessionId}${created.endedSessionId ? `; ended previous session ${created.endedSessionId}` : ''}. Next: send-message-to-agent.)`,
+      text: `${readableReply(flat) || 'Session started.'}\n\n(Agentforce session ${created.sessionId}${created.endedSessionId ? `; ended previous session ${created.endedSessionId}` : ''}. Next: send-message-to-agent.)`,
     };
   },
 });
