@@ -1,7 +1,7 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { InboundAuth } from './auth/index.js';
 import type { Config } from './config.js';
-import type { ConversationService } from './conversation/conversation-service.js';
+import { type ConversationService, SETTLE_GRACE_MS } from './conversation/conversation-service.js';
 import {
   cancelledResponse,
   invalidParams,
@@ -47,7 +47,7 @@ const MCP_PATH = '/mcp';
  * settle grace plus a margin. Past it every unanswered id gets a JSON-RPC error, so no POST holds
  * an invocation until the Lambda timeout whatever its body.
  */
-const EDGE_MARGIN_MS = 3_000;
+const EDGE_MARGIN_MS = SETTLE_GRACE_MS + 1_000;
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), {

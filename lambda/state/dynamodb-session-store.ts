@@ -22,6 +22,7 @@ import {
 import type {
   AcquireLeaseOptions,
   Lease,
+  ReleaseOptions,
   ReleasePatch,
   SessionRecord,
   SessionStore,
@@ -227,7 +228,11 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 
   /** @inheritDoc */
-  async release(lease: Lease, patch: ReleasePatch): Promise<SessionRecord> {
+  async release(
+    lease: Lease,
+    patch: ReleasePatch,
+    options: ReleaseOptions = {}
+  ): Promise<SessionRecord> {
     const now = this.#now();
     const names: Record<string, string> = {
       '#leaseId': 'leaseId',
@@ -267,14 +272,18 @@ export class DynamoDbSessionStore implements SessionStore {
     if (patch.authenticatedAt !== undefined) assign('authenticatedAt', patch.authenticatedAt);
 
     try {
-      return await this.#update('release', {
-        Key: sessionKey(lease.clientEmail),
-        ConditionExpression: HOLDS_LEASE,
-        UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      });
+      return await this.#update(
+        'release',
+        {
+          Key: sessionKey(lease.clientEmail),
+          ConditionExpression: HOLDS_LEASE,
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+        options.signal
+      );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       // Nothing is concluded from the failed condition alone: the item says what happened.
@@ -366,13 +375,15 @@ export class DynamoDbSessionStore implements SessionStore {
    */
   async #update(
     operation: StoreOperation,
-    input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>
+    input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>,
+    signal?: AbortSignal
   ): Promise<SessionRecord> {
     this.stats.writes++;
     let attributes: Record<string, unknown> | undefined;
     try {
       ({ Attributes: attributes } = await this.#client.send(
-        new UpdateCommand({ ...input, TableName: this.#tableName, ReturnValues: 'ALL_NEW' })
+        new UpdateCommand({ ...input, TableName: this.#tableName, ReturnValues: 'ALL_NEW' }),
+        ...(signal ? [{ abortSignal: signal }] : [])
       ));
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) throw err;

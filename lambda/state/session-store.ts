@@ -55,6 +55,11 @@ export interface AcquireLeaseOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface ReleaseOptions {
+  /** Gives up waiting for DynamoDB's answer (the outcome is then unknown: `StoreUnavailableError`). */
+  readonly signal?: AbortSignal;
+}
+
 /** What to write when giving a lease back. Omitted fields are left as they are. */
 export interface ReleasePatch {
   /** A new session (resets `lastSequenceId` to `lastSequenceId` below or 0), or `null` to clear it. */
@@ -101,5 +106,5 @@ export interface SessionStore {
    *   written, and never will be); its `current` is the record as it is
    * @throws StoreUnavailableError when the outcome is unknown: the write may still land, so retry it
    */
-  release(lease: Lease, patch: ReleasePatch): Promise<SessionRecord>;
+  release(lease: Lease, patch: ReleasePatch, options?: ReleaseOptions): Promise<SessionRecord>;
 }

@@ -43,6 +43,16 @@ async function postTimed(
   return { ...answer, ms: Math.round(performance.now() - started), json };
 }
 
+/** Every state invariant of the rig's table, simulator and upstream view. */
+async function audit(rig: LoadRig): Promise<string[]> {
+  return auditConsistency({
+    items: await scanTable(rig.harness.tableName),
+    simulator: rig.harness.simulator,
+    upstream: rig.upstream,
+    sequence: 'exact',
+  });
+}
+
 describe('Edge faults (fast): batches that cancel or repeat their own requests', () => {
   let rig: LoadRig;
   const requestLogs: Record<string, unknown>[] = [];
@@ -162,17 +172,95 @@ describe('Edge faults (fast): batches that cancel or repeat their own requests',
     });
     expect(rig.upstream.sent.length - sentBefore).toBe(0);
     expect(requestLogs).toEqual([expect.objectContaining({ status: 400 })]);
-    const problems = auditConsistency({
-      items: await scanTable(rig.harness.tableName),
-      simulator: rig.harness.simulator,
-      upstream: rig.upstream,
-      sequence: 'exact',
-    });
-    expect(problems).toEqual([]);
+    expect(await audit(rig)).toEqual([]);
     reportFigures('edge: batch repeating a request id', {
       status: answer.status,
       answeredInMs: answer.ms,
       turnsRunUpstream: rig.upstream.sent.length - sentBefore,
+    });
+  });
+});
+
+describe('Edge faults (fast): cancellation and disconnects of a running turn (finding 8)', () => {
+  let rig: LoadRig;
+  beforeAll(async () => {
+    // 300 ms per turn, x5 for "slow": a slow turn runs for 1.5 s.
+    rig = await startRig({ latencyMs: 300 });
+  });
+  afterAll(() => rig.close());
+
+  it('runs a turn whose client hung up to completion, saves it, and the next turn never collides with it', async () => {
+    // Prepare
+    const clientEmail = freshEmail('hangup');
+    const first = await postTimed(
+      rig,
+      toolCallBody('complete-agentforce-conversation', {
+        client_email: clientEmail,
+        message: 'one',
+      })
+    );
+    const sessionId = String(
+      (first.json as { result: { structuredContent: { session_id: string } } }).result
+        .structuredContent.session_id
+    );
+
+    // Act: the client gives up 200 ms into a 1.5 s turn, then sends its next message at once.
+    const hungUp = await fetch(rig.server.mcpUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify(
+        toolCallBody('send-message-to-agent', { client_email: clientEmail, message: 'a slow one' })
+      ),
+      signal: AbortSignal.timeout(200),
+    }).catch((err: unknown) => err);
+    const next = await postTimed(
+      rig,
+      toolCallBody('send-message-to-agent', { client_email: clientEmail, message: 'three' })
+    );
+    await sleep(200);
+
+    // Assess: the abandoned turn was processed once and saved; the next one waited for it.
+    expect(hungUp).toBeInstanceOf(Error);
+    expect(next.json).toMatchObject({ result: { structuredContent: { sequence_id: 3 } } });
+    expect(rig.harness.simulator.counters.sequenceIds.get(sessionId)).toEqual([1, 2, 3]);
+    expect(rig.harness.simulator.counters.refusedBusy).toBe(0);
+    expect(await audit(rig)).toEqual([]);
+  });
+
+  it('ignores a cancellation sent in another POST: the running turn completes and is answered', async () => {
+    // Prepare
+    const clientEmail = freshEmail('cancel-later');
+    await postTimed(
+      rig,
+      toolCallBody('complete-agentforce-conversation', {
+        client_email: clientEmail,
+        message: 'one',
+      })
+    );
+
+    // Act
+    const running = postTimed(
+      rig,
+      toolCallBody(
+        'send-message-to-agent',
+        { client_email: clientEmail, message: 'a slow one' },
+        42
+      )
+    );
+    await sleep(200);
+    const cancel = await postRaw(rig.server.mcpUrl, cancelled(42), {
+      'mcp-protocol-version': '2025-06-18',
+    });
+    const answer = await running;
+
+    // Assess
+    expect(cancel.status).toBe(202);
+    expect(answer.json).toMatchObject({
+      id: 42,
+      result: { structuredContent: { sequence_id: 2 } },
     });
   });
 });
