@@ -24,6 +24,7 @@ import {
   CORS_MAX_AGE_SECONDS,
 } from '../lambda/http/rules.js';
 import { invocationBudgetMs } from '../lambda/shared/deadline.js';
+import { SESSION_TABLE } from '../lambda/state/table-schema.js';
 import type { StackConfig } from './config.js';
 
 /** Identifier of the Cognito resource server; scopes are `<identifier>/<scope>`. */
@@ -67,9 +68,9 @@ export class McpServerStack extends Stack {
     // One item per client email; TTL reaps idle conversations. RETAIN by default: losing it only
     // forgets open sessions, but an accidental `cdk destroy` should not be the way that happens.
     this.table = new dynamodb.TableV2(this, 'SessionTable', {
-      partitionKey: { name: 'clientEmail', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: SESSION_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: SESSION_TABLE.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: retain,
       removalPolicy,

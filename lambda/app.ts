@@ -1,8 +1,16 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { InboundAuth } from './auth/index.js';
 import type { Config } from './config.js';
-import type { ConversationService } from './conversation/conversation-service.js';
-import { invalidParams, MAX_BATCH_SIZE } from './http/json-rpc.js';
+import { type ConversationService, SETTLE_GRACE_MS } from './conversation/conversation-service.js';
+import {
+  cancelledResponse,
+  invalidParams,
+  MAX_BATCH_SIZE,
+  type MessagePlan,
+  mergeResponses,
+  planMessages,
+  timedOutResponse,
+} from './http/json-rpc.js';
 import {
   acceptDecision,
   corsHeaders,
@@ -33,6 +41,13 @@ export interface RequestOptions {
 export type App = (request: Request, options: RequestOptions) => Promise<Response>;
 
 const MCP_PATH = '/mcp';
+
+/**
+ * How long past the tool deadline the edge waits for the SDK's answer: the tool runner's own
+ * settle grace plus a margin. Past it every unanswered id gets a JSON-RPC error, so no POST holds
+ * an invocation until the Lambda timeout whatever its body.
+ */
+const EDGE_MARGIN_MS = SETTLE_GRACE_MS + 1_000;
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), {
@@ -127,7 +142,7 @@ export function createApp(deps: AppDependencies): App {
 
   async function serveMcp(
     request: Request,
-    { bytes, parsedBody, accept }: JsonRpcMessage,
+    { bytes, parsedBody, accept, plan }: JsonRpcMessage,
     owner: string,
     options: RequestOptions,
     log: RequestLog
@@ -140,13 +155,30 @@ export function createApp(deps: AppDependencies): App {
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
     });
+    const batch = Array.isArray(parsedBody);
+    const cancelled = plan.cancelled.map(cancelledResponse);
+    if (plan.forward === undefined) return json(200, mergeResponses('', cancelled, batch));
+    const limitMs = config.limits.toolDeadlineMs + EDGE_MARGIN_MS;
     try {
       await server.connect(transport);
-      const mcpRequest = new Request(request.url, { method: 'POST', headers, body: bytes });
-      const response = await transport.handleRequest(mcpRequest, { parsedBody });
+      const body = cancelled.length > 0 ? JSON.stringify(plan.forward) : bytes;
+      const mcpRequest = new Request(request.url, { method: 'POST', headers, body });
+      const response = await withinLimit(
+        transport.handleRequest(mcpRequest, { parsedBody: plan.forward }),
+        limitMs,
+        options.signal
+      );
+      if (response === undefined) {
+        logger.warn('MCP request not answered in time', { limitMs });
+        const timedOut = plan.requestIds.map((id) => timedOutResponse(id, limitMs));
+        return json(200, mergeResponses('', [...timedOut, ...cancelled], batch));
+      }
       // Read the body before closing: closing the transport ends any pending stream.
-      const body = await response.arrayBuffer();
-      return new Response(body.byteLength > 0 ? body : null, {
+      const answer = await response.arrayBuffer();
+      if (cancelled.length > 0) {
+        return json(200, mergeResponses(new TextDecoder().decode(answer), cancelled, batch));
+      }
+      return new Response(answer.byteLength > 0 ? answer : null, {
         status: response.status,
         headers: response.headers,
       });
@@ -193,6 +225,7 @@ interface JsonRpcMessage {
   readonly bytes: Uint8Array;
   readonly parsedBody: unknown;
   readonly accept: 'as-is' | 'normalize';
+  readonly plan: Extract<MessagePlan, { kind: 'serve' }>;
 }
 
 /**
@@ -239,7 +272,29 @@ async function readMessage(
           error: { code: -32602, message: invalid.message },
         });
   }
-  return { bytes, parsedBody, accept };
+  const plan = planMessages(parsedBody);
+  if (plan.kind === 'refuse') return rpcError(400, -32600, plan.message);
+  return { bytes, parsedBody, accept, plan };
+}
+
+/** `work`'s value, or `undefined` once `limitMs` passes or `signal` aborts, whichever is first. */
+async function withinLimit<T>(
+  work: Promise<T>,
+  limitMs: number,
+  signal: AbortSignal
+): Promise<T | undefined> {
+  const limit = AbortSignal.any([AbortSignal.timeout(limitMs), signal]);
+  let onAbort: (() => void) | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    if (limit.aborted) onAbort();
+    else limit.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    if (onAbort) limit.removeEventListener('abort', onAbort);
+  }
 }
 
 function tooLarge(limit: number): Response {

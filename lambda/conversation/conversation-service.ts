@@ -1,9 +1,28 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentforceClient, AgentMessage, TokenProvider } from '../agentforce/index.js';
 import { SessionNotFoundError } from '../agentforce/index.js';
 import { logger } from '../logger.js';
-import { OwnerMismatchError } from '../state/errors.js';
+import { LeaseLostError, OwnerMismatchError, StoreUnavailableError } from '../state/errors.js';
 import type { Lease, ReleasePatch, SessionRecord, SessionStore } from '../state/session-store.js';
-import { NoSessionError, SessionNotSavedError } from './errors.js';
+import {
+  NoSessionError,
+  SessionNotSavedError,
+  SessionSaveUncertainError,
+  TurnNotSentError,
+} from './errors.js';
+
+/**
+ * How long past the tool deadline a call may still settle its state: a session start that
+ * answered late is recorded or ended, a release whose answer was lost is retried until its outcome
+ * is known. The tool runner waits this long for the use case before it answers on its own, so a
+ * call's answer is never later than the tool deadline plus this grace.
+ */
+export const SETTLE_GRACE_MS = 2_000;
+/** A session start may answer this long past the deadline and still be recorded (inside the grace). */
+const START_GRACE_MS = 1_000;
+/** Longest a call keeps retrying a release whose outcome is unknown, however early the work ended. */
+const SETTLE_MAX_MS = 10_000;
+const SETTLE_BACKOFF_MS = 100;
 
 /** Who is asking: the normalised client email and the inbound principal that owns it. */
 export interface Caller {
@@ -76,11 +95,8 @@ export class ConversationService {
       await this.#deps.tokens.getToken(signal);
       const previous = lease.record.sessionId;
       if (previous) await this.#endUpstream(previous, signal);
-      const started = await this.#deps.agentforce.startSession({
-        agentId: this.#deps.agentId,
-        bypassUser: this.#deps.bypassUser,
-        signal,
-      });
+      // The previous session is gone upstream: if no new one takes its place, forget it.
+      const started = await this.#start(signal, previous ? { session: null } : {});
       const now = this.#now();
       return {
         patch: {
@@ -141,14 +157,18 @@ export class ConversationService {
           logger.info('stored session expired upstream; starting a new one');
         }
       }
-      const started = await this.#deps.agentforce.startSession({
-        agentId: this.#deps.agentId,
-        bypassUser: this.#deps.bypassUser,
-        signal,
-      });
+      // A stored session that expired upstream is forgotten if no new one takes its place.
+      const started = await this.#start(signal, existing ? { session: null } : {});
       const startedAt = this.#now();
       const session = { sessionId: started.sessionId, agentId: this.#deps.agentId, startedAt };
       const firstSequenceId = 1;
+      if (signal.aborted) {
+        // The start answered inside its grace, after the deadline: keep the session, send nothing.
+        throw new FailedWithPatch(new TurnNotSentError(caller.clientEmail), {
+          session,
+          lastSequenceId: 0,
+        });
+      }
       try {
         const turn = await this.#deps.agentforce.sendMessage({
           sessionId: started.sessionId,
@@ -172,7 +192,12 @@ export class ConversationService {
         };
       } catch (err) {
         // Keep the new session even though its first turn failed: the caller can retry on it.
-        throw new TurnFailedAfterSessionStart(err, session, firstSequenceId);
+        throw new FailedWithPatch(
+          err,
+          err instanceof SessionNotFoundError
+            ? { session: null }
+            : { session, lastSequenceId: firstSequenceId }
+        );
       }
     });
   }
@@ -214,6 +239,24 @@ export class ConversationService {
     }
   }
 
+  /**
+   * Starts a session with a signal that outlives the tool deadline by `START_GRACE_MS`: a start is
+   * the one call whose late answer cannot be repaired (an unknown session id cannot be ended), so
+   * it gets the grace rather than be abandoned at the deadline. `onFailure` is what to record if
+   * no session comes of it.
+   */
+  async #start(signal: AbortSignal, onFailure: ReleasePatch) {
+    try {
+      return await this.#deps.agentforce.startSession({
+        agentId: this.#deps.agentId,
+        bypassUser: this.#deps.bypassUser,
+        signal: afterAbort(signal, START_GRACE_MS),
+      });
+    } catch (err) {
+      throw onFailure.session === undefined ? err : new FailedWithPatch(err, onFailure);
+    }
+  }
+
   async #withLease<T>(
     caller: Caller,
     signal: AbortSignal,
@@ -228,63 +271,101 @@ export class ConversationService {
     try {
       outcome = await work(lease);
     } catch (err) {
-      await this.#release(lease, patchAfterFailure(err)).catch(() => undefined);
-      throw err instanceof TurnFailedAfterSessionStart ? err.cause : err;
+      await this.#settle(lease, patchAfterFailure(err), signal);
+      throw err instanceof FailedWithPatch ? err.cause : err;
     }
-    try {
-      await this.#release(lease, outcome.patch);
-    } catch (err) {
-      // A session the table does not know would leak upstream and split the conversation:
-      // end it, and report the failure so the caller retries on a clean state.
-      const started = outcome.patch.session;
-      if (started) {
-        await this.#endUpstream(
-          started.sessionId,
-          AbortSignal.timeout(END_ORPHAN_TIMEOUT_MS)
-        ).catch(() => logger.warn('could not end a session the store failed to record'));
-        throw new SessionNotSavedError(caller.clientEmail, { cause: err });
-      }
-      // Otherwise the turn itself is complete; the lease expires by itself if it is still held.
+    const settled = await this.#settle(lease, outcome.patch, signal);
+    const started = outcome.patch.session;
+    if (!started || settled.kind === 'saved') return outcome.value;
+    if (settled.kind === 'unknown') {
+      // The write may still land, so the session may be the stored one: never end it. A turn
+      // that reached the agent is answered (a retry would process it twice); a bare start is not.
+      logger.warn('a new session may not have been recorded', { error: settled.error.name });
+      if (isTurn(outcome.value)) return outcome.value;
+      throw new SessionSaveUncertainError(caller.clientEmail, { cause: settled.error });
     }
-    return outcome.value;
+    if (settled.current?.sessionId === started.sessionId) return outcome.value;
+    // Definitely not stored, and it never will be (the lease is gone): end it rather than leak it.
+    await this.#endUpstream(started.sessionId, AbortSignal.timeout(END_ORPHAN_TIMEOUT_MS)).catch(
+      () => logger.warn('could not end a session the store failed to record')
+    );
+    if (isTurn(outcome.value)) return outcome.value;
+    throw new SessionNotSavedError(caller.clientEmail, { cause: settled.error });
   }
 
-  async #release(lease: Lease, patch: ReleasePatch): Promise<void> {
-    try {
-      await this.#deps.store.release(lease, patch);
-    } catch (err) {
-      logger.warn('could not release the session lease', { error: (err as Error).name });
-      throw err;
+  /**
+   * Releases the lease with `patch` and finds out whether it applied. A release whose answer was
+   * lost is retried (it is idempotent) until its outcome is known or the settle budget ends: the
+   * tool deadline plus `SETTLE_GRACE_MS`, at most `SETTLE_MAX_MS`.
+   */
+  async #settle(lease: Lease, patch: ReleasePatch, signal: AbortSignal): Promise<Settled> {
+    const budget = AbortSignal.any([
+      afterAbort(signal, SETTLE_GRACE_MS),
+      AbortSignal.timeout(SETTLE_MAX_MS),
+    ]);
+    for (;;) {
+      try {
+        await this.#deps.store.release(lease, patch, { signal: budget });
+        return { kind: 'saved' };
+      } catch (err) {
+        if (err instanceof LeaseLostError) {
+          logger.warn('the session lease was lost before its release');
+          return { kind: 'lost', error: err, ...(err.current && { current: err.current }) };
+        }
+        const unknown =
+          err instanceof StoreUnavailableError
+            ? err
+            : new StoreUnavailableError('release', { cause: err });
+        if (budget.aborted) {
+          logger.warn('could not release the session lease', { error: unknown.name });
+          return { kind: 'unknown', error: unknown };
+        }
+        await sleep(SETTLE_BACKOFF_MS, undefined, { signal: budget }).catch(() => undefined);
+      }
     }
   }
+}
+
+/** What a release came to. */
+type Settled =
+  | { readonly kind: 'saved' }
+  | { readonly kind: 'lost'; readonly error: LeaseLostError; readonly current?: SessionRecord }
+  | { readonly kind: 'unknown'; readonly error: StoreUnavailableError };
+
+/** A turn outcome reached the agent and holds its reply. */
+function isTurn(value: unknown): value is TurnOutcome {
+  return (
+    typeof value === 'object' && value !== null && 'messages' in value && 'sequenceId' in value
+  );
+}
+
+/** A signal that aborts `graceMs` after `signal` does (with its reason). */
+function afterAbort(signal: AbortSignal, graceMs: number): AbortSignal {
+  const controller = new AbortController();
+  const fire = () => {
+    setTimeout(() => controller.abort(signal.reason), graceMs).unref();
+  };
+  if (signal.aborted) fire();
+  else signal.addEventListener('abort', fire, { once: true });
+  return controller.signal;
 }
 
 /** Time allowed to end a session whose record could not be written (outside the tool deadline's budget). */
 const END_ORPHAN_TIMEOUT_MS = 3_000;
 
-/** Carries what must still be saved when a new session's first turn fails. */
-class TurnFailedAfterSessionStart extends Error {
-  readonly session: { sessionId: string; agentId: string; startedAt: number };
-  readonly sequenceId: number;
+/** A failure after which the record must still change (a session started or gone upstream). */
+class FailedWithPatch extends Error {
+  readonly patch: ReleasePatch;
 
-  constructor(
-    cause: unknown,
-    session: { sessionId: string; agentId: string; startedAt: number },
-    sequenceId: number
-  ) {
-    super('The first turn of a new session failed', { cause });
-    this.name = 'TurnFailedAfterSessionStart';
-    this.session = session;
-    this.sequenceId = sequenceId;
+  constructor(cause: unknown, patch: ReleasePatch) {
+    super('A step failed after the upstream state changed', { cause });
+    this.name = 'FailedWithPatch';
+    this.patch = patch;
   }
 }
 
 function patchAfterFailure(err: unknown): ReleasePatch {
-  if (err instanceof TurnFailedAfterSessionStart) {
-    return err.cause instanceof SessionNotFoundError
-      ? { session: null }
-      : { session: err.session, lastSequenceId: err.sequenceId };
-  }
+  if (err instanceof FailedWithPatch) return err.patch;
   // The stored session is gone upstream: forget it so the next call does not trip on it again.
   if (err instanceof SessionNotFoundError) return { session: null };
   return {};

@@ -11,7 +11,12 @@ import {
   SessionNotFoundError,
   UpstreamError,
 } from '../agentforce/index.js';
-import { NoSessionError, SessionNotSavedError } from '../conversation/errors.js';
+import {
+  NoSessionError,
+  SessionNotSavedError,
+  SessionSaveUncertainError,
+  TurnNotSentError,
+} from '../conversation/errors.js';
 import { CredentialsUnavailableError } from '../secrets/errors.js';
 import {
   LeaseBusyError,
@@ -62,6 +67,14 @@ const BUSY: ErrorRule = {
     'Another message for this client is still being processed by the agent. Wait a few seconds and retry.',
 };
 
+/** The lease says only that another call holds the record, not what it is doing. */
+const LEASE_BUSY: ErrorRule = {
+  code: 'BUSY',
+  retry: 'retry',
+  message: () =>
+    'Another call for this client is still in progress. Nothing was sent to the agent; wait a few seconds and retry.',
+};
+
 const DEADLINE: ErrorRule = {
   code: 'DEADLINE',
   retry: 'retry',
@@ -99,7 +112,19 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     code: 'STATE_NOT_SAVED',
     retry: 'retry',
     message: () =>
-      'The server could not save the new agent session, so it ended it instead of leaking it; any reply in this call was discarded. Retry in a few seconds: the next call starts a fresh session.',
+      'The server started a new agent session but could not save it, so it ended it instead of leaking it. No message was sent to the agent. Retry: the next call starts a fresh session.',
+  }),
+  entry(SessionSaveUncertainError, {
+    code: 'STATE_UNCERTAIN',
+    retry: 'change-call',
+    message: () =>
+      'The server started a new agent session, but its session store did not confirm that it was saved. No message was sent to the agent. Call get-session-status: if it shows no session or another one, call create-agent-session again.',
+  }),
+  entry(TurnNotSentError, {
+    code: 'DEADLINE',
+    retry: 'retry',
+    message: (_, { deadlineMs }) =>
+      `Starting the agent session took longer than ${seconds(deadlineMs)} seconds, so the message was not sent. The session was kept; retry to send the message.`,
   }),
   entry(SessionNotFoundError, {
     code: 'SESSION_EXPIRED',
@@ -107,7 +132,7 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     message: () =>
       'The agent session has expired or was ended in Salesforce. Call create-agent-session to start a new one, or use complete-agentforce-conversation, which does it for you.',
   }),
-  entry(LeaseBusyError, BUSY),
+  entry(LeaseBusyError, LEASE_BUSY),
   entry(AgentSessionLockedError, BUSY),
   entry(LeaseLostError, {
     code: 'CONFLICT',

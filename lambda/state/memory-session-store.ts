@@ -31,6 +31,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 interface StoredItem extends Mutable<SessionRecord> {
   leaseId?: string;
   leaseExpiresAt?: number;
+  releasedLeaseId?: string;
 }
 
 /**
@@ -101,8 +102,11 @@ export class MemorySessionStore implements SessionStore {
   async release(lease: Lease, patch: ReleasePatch): Promise<SessionRecord> {
     this.stats.writes++;
     const item = this.#items.get(lease.clientEmail);
+    if (item !== undefined && item.releasedLeaseId === lease.leaseId) return toSessionRecord(item);
     if (item?.leaseId !== lease.leaseId) {
-      throw new LeaseLostError(lease.clientEmail, lease.leaseId);
+      throw new LeaseLostError(lease.clientEmail, lease.leaseId, {
+        ...(item !== undefined && { current: toSessionRecord(item) }),
+      });
     }
     if (patch.session) {
       item.sessionId = patch.session.sessionId;
@@ -117,9 +121,11 @@ export class MemorySessionStore implements SessionStore {
     else if (patch.lastSequenceId !== undefined) item.lastSequenceId = patch.lastSequenceId;
     if (patch.lastTurnAt !== undefined) item.lastTurnAt = patch.lastTurnAt;
     if (patch.authenticatedAt !== undefined) item.authenticatedAt = patch.authenticatedAt;
+    const now = this.#now();
     delete item.leaseId;
-    delete item.leaseExpiresAt;
-    this.#touch(item, this.#now());
+    item.leaseExpiresAt = now;
+    item.releasedLeaseId = lease.leaseId;
+    this.#touch(item, now);
     return toSessionRecord(item);
   }
 
@@ -129,7 +135,8 @@ export class MemorySessionStore implements SessionStore {
     const now = this.#now();
     const item = this.#items.get(email) ?? newItem(email, owner);
     if (item.owner !== owner) throw new OwnerMismatchError(email);
-    const leaseIsLive = item.leaseExpiresAt !== undefined && item.leaseExpiresAt >= now;
+    // Live until its expiry or release time, as the DynamoDB condition reads it.
+    const leaseIsLive = item.leaseExpiresAt !== undefined && item.leaseExpiresAt > now;
     if (leaseIsLive) return undefined;
     const leaseId = randomUUID();
     item.leaseId = leaseId;
@@ -154,6 +161,11 @@ function newItem(clientEmail: string, owner: string): StoredItem {
 
 /** A frozen copy without the lease attributes, so callers cannot change stored state. */
 function toSessionRecord(item: StoredItem): SessionRecord {
-  const { leaseId: _leaseId, leaseExpiresAt: _leaseExpiresAt, ...record } = item;
+  const {
+    leaseId: _leaseId,
+    leaseExpiresAt: _leaseExpiresAt,
+    releasedLeaseId: _releasedLeaseId,
+    ...record
+  } = item;
   return Object.freeze(record);
 }

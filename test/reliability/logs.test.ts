@@ -124,9 +124,11 @@ describe('Security (fast): logs', () => {
     await call(client, 'end-agent-session', { client_email: email });
     dynamo.faults.throttleUpdates = 1;
     await converse(client, email, say('store throttled'));
-    dynamo.faults.failReleases = 1;
+    // Releases fail for longer than the settle budget: the lease stays held until it expires.
+    dynamo.faults.failReleases = 1_000;
     await converse(client, email, say('release fails'));
     await converse(client, email, say('lease still held'));
+    dynamo.faults.failReleases = 0;
     await client.close();
 
     // Act: jwt mode, accepted and rejected inbound tokens.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../../lambda/state/memory-session-store.js';
 import { describeSessionStoreContract, uniqueEmail } from './session-store-contract.js';
 
-describeSessionStoreContract('MemorySessionStore', () => new MemorySessionStore());
+describeSessionStoreContract('MemorySessionStore', (options) => new MemorySessionStore(options));
 
 describe('Class: MemorySessionStore', () => {
   describe('Method: get', () => {

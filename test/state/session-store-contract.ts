@@ -11,7 +11,9 @@ export interface StoreUnderTest extends SessionStore {
 }
 
 /** Builds a fresh store; may share a table with other tests, since each test uses its own email. */
-export type MakeStore = () => StoreUnderTest | Promise<StoreUnderTest>;
+export type MakeStore = (options?: {
+  readonly now?: () => number;
+}) => StoreUnderTest | Promise<StoreUnderTest>;
 
 const OWNER = 'client-a';
 const OTHER_OWNER = 'client-b';
@@ -437,17 +439,54 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         expect(record).toMatchObject({ lastSequenceId: 1, lastTurnAt: 7 });
       });
 
-      it('throws LeaseLostError when the same lease is released twice', async () => {
+      it('returns the released record when the same lease is released again (a retried release)', async () => {
         // Prepare
         const store = await makeStore();
         const lease = await store.acquireLease(uniqueEmail(), OWNER, LONG);
-        await store.release(lease, {});
+        const released = await store.release(lease, { lastTurnAt: 5 });
 
         // Act
-        const result = store.release(lease, {});
+        const again = await store.release(lease, { lastTurnAt: 5 });
 
         // Assess
-        await expect(result).rejects.toBeInstanceOf(LeaseLostError);
+        expect(again).toStrictEqual(released);
+      });
+
+      it('throws LeaseLostError carrying the record as it is when the lease was taken over', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const stale = await store.acquireLease(email, OWNER, { leaseMs: 50, waitMs: 0 });
+        const current = await store.acquireLease(email, OWNER, { leaseMs: 30_000, waitMs: 3_000 });
+
+        // Act
+        const error = await store.release(stale, {}).catch((err: unknown) => err);
+
+        // Assess
+        expect(error).toBeInstanceOf(LeaseLostError);
+        expect((error as LeaseLostError).current).toStrictEqual(current.record);
+      });
+    });
+
+    describe('Method: acquireLease (late requests)', () => {
+      it('refuses an acquire stamped before the last release, so a late retry never takes a lease', async () => {
+        // Prepare: a request sent at `sentAt` that lands only after a release at `sentAt + 1 s`.
+        const sentAt = Date.now();
+        let clock = sentAt + 1_000;
+        const email = uniqueEmail();
+        const store = await makeStore({ now: () => clock });
+        await store.release(await store.acquireLease(email, OWNER, LONG), {});
+        clock = sentAt;
+
+        // Act
+        const result = store.acquireLease(email, OWNER, LONG);
+
+        // Assess
+        await expect(result).rejects.toBeInstanceOf(LeaseBusyError);
+        clock = sentAt + 1_001;
+        await expect(store.acquireLease(email, OWNER, LONG)).resolves.toMatchObject({
+          sequenceId: 2,
+        });
       });
     });
 
