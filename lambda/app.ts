@@ -82,6 +82,7 @@ export function createApp(deps: AppDependencies): App {
     conversations: deps.conversations,
     toolDeadlineMs: config.limits.toolDeadlineMs,
     maxMessageChars: config.limits.maxMessageChars,
+    variables: config.salesforce.variables,
   };
 
   /** DNS-rebinding and browser checks first; every later answer carries the CORS headers. */

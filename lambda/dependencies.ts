@@ -76,6 +76,7 @@ export function createDependencies(
     tokens,
     agentId: sf.agentId,
     bypassUser: sf.bypassUser,
+    plainText: sf.plainText,
     leaseMs: invocationBudgetMs(config.limits.toolDeadlineMs),
     leaseWaitMs: config.limits.leaseWaitMs,
     sessionIdleMs: config.limits.sessionIdleMs,

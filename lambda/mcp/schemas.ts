@@ -1,6 +1,12 @@
 import * as z from 'zod';
 import { type AgentMessage, ESCALATION_NOTE } from '../agentforce/index.js';
+import {
+  type ContextVariable,
+  VARIABLE_INPUT_PREFIX,
+  variableValueSchema,
+} from '../conversation/context-variables.js';
 import type { TurnOutcome } from '../conversation/conversation-service.js';
+import type { ToolSettings } from './tool-context.js';
 
 /** Client email input: the key of the client's conversation state. */
 export const clientEmailInput = z
@@ -24,20 +30,66 @@ export const messageInput = (maxChars: number) =>
 /** Input of the tools that act on a client's state without sending a message. */
 export const clientInput = z.object({ client_email: clientEmailInput });
 
-const buildTurnInput = (maxChars: number) =>
-  z.object({ client_email: clientEmailInput, message: messageInput(maxChars) });
-
-const turnInputs = new Map<number, ReturnType<typeof buildTurnInput>>();
-
-/** Input of the tools that send a turn: who, and what they say. One instance per length limit. */
-export function turnInput(maxChars: number) {
-  let schema = turnInputs.get(maxChars);
-  if (!schema) {
-    schema = buildTurnInput(maxChars);
-    turnInputs.set(maxChars, schema);
-  }
-  return schema;
+/**
+ * `shape` plus one optional flat argument per declared context variable. A `var_…` argument that
+ * is not declared is refused by name (other unknown arguments are ignored, as everywhere).
+ */
+function withVariables<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  declared: readonly ContextVariable[]
+) {
+  const variables = Object.fromEntries(
+    declared.map((variable) => [
+      variable.input,
+      variableValueSchema(variable.type).optional().describe(variable.description),
+    ])
+  );
+  const known = new Set(declared.map((variable) => variable.input));
+  const accepted =
+    declared.length === 0 ? 'this server accepts none' : `accepted: ${[...known].join(', ')}`;
+  // Typed as the fixed shape: the variable arguments are read by name (`callVariables`).
+  const schema = z.looseObject({ ...shape, ...variables }) as unknown as z.ZodObject<
+    Shape,
+    z.core.$loose
+  >;
+  return schema.superRefine((args, ctx) => {
+    for (const key of Object.keys(args)) {
+      if (key.startsWith(VARIABLE_INPUT_PREFIX) && !known.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `is not a context variable this server accepts (${accepted})`,
+        });
+      }
+    }
+  });
 }
+
+/** One schema instance per settings object, as `ToolSpec.input` requires. */
+function perSettings<S>(build: (settings: ToolSettings) => S): (settings: ToolSettings) => S {
+  const built = new WeakMap<ToolSettings, S>();
+  return (settings) => {
+    let schema = built.get(settings);
+    if (!schema) {
+      schema = build(settings);
+      built.set(settings, schema);
+    }
+    return schema;
+  };
+}
+
+/** Input of the tools that send a turn: who, what they say, and any declared variables. */
+export const turnInput = perSettings((settings) =>
+  withVariables(
+    { client_email: clientEmailInput, message: messageInput(settings.maxMessageChars) },
+    settings.variables
+  )
+);
+
+/** Input of the tool that starts a session: who, and any declared variables. */
+export const sessionStartInput = perSettings((settings) =>
+  withVariables({ client_email: clientEmailInput }, settings.variables)
+);
 
 /** One agent message in flat form (primitive fields only, so Agentforce can map it). */
 export const flatMessageOutput = z.object({

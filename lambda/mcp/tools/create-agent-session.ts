@@ -1,6 +1,7 @@
 import * as z from 'zod';
+import { callVariables } from '../../conversation/context-variables.js';
 import { defineTool } from '../define-tool.js';
-import { clientInput, flattenMessage, readableReply, replyText } from '../schemas.js';
+import { flattenMessage, readableReply, replyText, sessionStartInput } from '../schemas.js';
 
 /** `create-agent-session`: starts a session with the configured agent, ending the previous one first. */
 export const createAgentSession = defineTool({
@@ -15,7 +16,7 @@ export const createAgentSession = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  input: () => clientInput,
+  input: sessionStartInput,
   output: {
     client_email: z.string().describe('The normalised client email.'),
     session_id: z.string().describe('The new Agentforce session id.'),
@@ -24,8 +25,13 @@ export const createAgentSession = defineTool({
       .string()
       .describe('The previous session that was ended, or empty when there was none.'),
   },
-  async run({ client_email }, { conversations, owner, signal }) {
-    const created = await conversations.createSession({ clientEmail: client_email, owner }, signal);
+  async run(args, { conversations, owner, signal, variables }) {
+    const { client_email } = args;
+    const created = await conversations.createSession(
+      { clientEmail: client_email, owner },
+      signal,
+      callVariables(variables, args)
+    );
     const flat = created.greeting.map(flattenMessage);
     const greeting = replyText(flat);
     return {
