@@ -127,6 +127,7 @@ export class ConversationService {
       return {
         patch: { lastTurnAt: this.#now() },
         value: { sessionId, sequenceId: lease.sequenceId, messages: turn.messages },
+        answered: true,
       };
     });
   }
@@ -151,6 +152,7 @@ export class ConversationService {
           return {
             patch: { lastTurnAt: this.#now(), authenticatedAt },
             value: { sessionId: existing, sequenceId: lease.sequenceId, messages: turn.messages },
+            answered: true,
           };
         } catch (err) {
           if (!(err instanceof SessionNotFoundError)) throw err;
@@ -189,6 +191,7 @@ export class ConversationService {
             messages: turn.messages,
             newSession: { greeting: started.messages, replacedExpired: existing !== undefined },
           },
+          answered: true,
         };
       } catch (err) {
         // Keep the new session even though its first turn failed: the caller can retry on it.
@@ -260,14 +263,14 @@ export class ConversationService {
   async #withLease<T>(
     caller: Caller,
     signal: AbortSignal,
-    work: (lease: Lease) => Promise<{ patch: ReleasePatch; value: T }>
+    work: (lease: Lease) => Promise<Outcome<T>>
   ): Promise<T> {
     const lease = await this.#deps.store.acquireLease(caller.clientEmail, caller.owner, {
       leaseMs: this.#deps.leaseMs,
       waitMs: this.#deps.leaseWaitMs,
       signal,
     });
-    let outcome: { patch: ReleasePatch; value: T };
+    let outcome: Outcome<T>;
     try {
       outcome = await work(lease);
     } catch (err) {
@@ -281,7 +284,7 @@ export class ConversationService {
       // The write may still land, so the session may be the stored one: never end it. A turn
       // that reached the agent is answered (a retry would process it twice); a bare start is not.
       logger.warn('a new session may not have been recorded', { error: settled.error.name });
-      if (isTurn(outcome.value)) return outcome.value;
+      if (outcome.answered) return outcome.value;
       throw new SessionSaveUncertainError(caller.clientEmail, { cause: settled.error });
     }
     if (settled.current?.sessionId === started.sessionId) return outcome.value;
@@ -289,7 +292,7 @@ export class ConversationService {
     await this.#endUpstream(started.sessionId, AbortSignal.timeout(END_ORPHAN_TIMEOUT_MS)).catch(
       () => logger.warn('could not end a session the store failed to record')
     );
-    if (isTurn(outcome.value)) return outcome.value;
+    if (outcome.answered) return outcome.value;
     throw new SessionNotSavedError(caller.clientEmail, { cause: settled.error });
   }
 
@@ -332,11 +335,13 @@ type Settled =
   | { readonly kind: 'lost'; readonly error: LeaseLostError; readonly current?: SessionRecord }
   | { readonly kind: 'unknown'; readonly error: StoreUnavailableError };
 
-/** A turn outcome reached the agent and holds its reply. */
-function isTurn(value: unknown): value is TurnOutcome {
-  return (
-    typeof value === 'object' && value !== null && 'messages' in value && 'sequenceId' in value
-  );
+/** What a use case's work under the lease came to. */
+interface Outcome<T> {
+  /** Written with the release. */
+  readonly patch: ReleasePatch;
+  readonly value: T;
+  /** The agent processed a message and `value` holds its answer: delivered whatever the store did. */
+  readonly answered?: boolean;
 }
 
 /** A signal that aborts `graceMs` after `signal` does (with its reason). */
