@@ -253,7 +253,8 @@ export class ConversationService {
       return await this.#deps.agentforce.startSession({
         agentId: this.#deps.agentId,
         bypassUser: this.#deps.bypassUser,
-        signal: afterAbort(signal, START_GRACE_MS),
+        // Past the deadline already: start nothing (the client fails at once on an aborted signal).
+        signal: signal.aborted ? signal : afterAbort(signal, START_GRACE_MS),
       });
     } catch (err) {
       throw onFailure.session === undefined ? err : new FailedWithPatch(err, onFailure);
@@ -274,26 +275,42 @@ export class ConversationService {
     try {
       outcome = await work(lease);
     } catch (err) {
-      await this.#settle(lease, patchAfterFailure(err), signal);
+      const patch = patchAfterFailure(err);
+      const settled = await this.#settle(lease, patch, signal);
+      if (patch.session) await this.#keepIfStored(patch.session.sessionId, settled);
       throw err instanceof FailedWithPatch ? err.cause : err;
     }
     const settled = await this.#settle(lease, outcome.patch, signal);
     const started = outcome.patch.session;
     if (!started || settled.kind === 'saved') return outcome.value;
+    const kept = await this.#keepIfStored(started.sessionId, settled);
+    // A turn that reached the agent is answered whatever the store did: a retry would have the
+    // agent process it twice. A bare start says what became of the session.
+    if (outcome.answered) return outcome.value;
     if (settled.kind === 'unknown') {
-      // The write may still land, so the session may be the stored one: never end it. A turn
-      // that reached the agent is answered (a retry would process it twice); a bare start is not.
-      logger.warn('a new session may not have been recorded', { error: settled.error.name });
-      if (outcome.answered) return outcome.value;
       throw new SessionSaveUncertainError(caller.clientEmail, { cause: settled.error });
     }
-    if (settled.current?.sessionId === started.sessionId) return outcome.value;
-    // Definitely not stored, and it never will be (the lease is gone): end it rather than leak it.
-    await this.#endUpstream(started.sessionId, AbortSignal.timeout(END_ORPHAN_TIMEOUT_MS)).catch(
-      () => logger.warn('could not end a session the store failed to record')
+    if (!kept) throw new SessionNotSavedError(caller.clientEmail, { cause: settled.error });
+    return outcome.value;
+  }
+
+  /**
+   * Decides the fate of a session this call started and tried to store: kept when it is stored,
+   * or may be (the write's outcome is unknown, so it may still land: never end the stored one);
+   * ended when it is certainly not stored (the lease is gone, so the write never will apply), so
+   * it does not leak. Returns whether it was kept.
+   */
+  async #keepIfStored(sessionId: string, settled: Settled): Promise<boolean> {
+    if (settled.kind === 'saved') return true;
+    if (settled.kind === 'unknown') {
+      logger.warn('a new session may not have been recorded', { error: settled.error.name });
+      return true;
+    }
+    if (settled.current?.sessionId === sessionId) return true;
+    await this.#endUpstream(sessionId, AbortSignal.timeout(END_ORPHAN_TIMEOUT_MS)).catch(() =>
+      logger.warn('could not end a session the store failed to record')
     );
-    if (outcome.answered) return outcome.value;
-    throw new SessionNotSavedError(caller.clientEmail, { cause: settled.error });
+    return false;
   }
 
   /**
