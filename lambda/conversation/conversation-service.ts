@@ -145,6 +145,7 @@ export class ConversationService {
       return {
         patch: { lastTurnAt: this.#now() },
         value: { sessionId, sequenceId: lease.sequenceId, messages: turn.messages },
+        answered: true,
       };
     });
   }
@@ -175,6 +176,7 @@ export class ConversationService {
           return {
             patch: { lastTurnAt: this.#now(), authenticatedAt },
             value: { sessionId: existing, sequenceId: lease.sequenceId, messages: turn.messages },
+            answered: true,
           };
         } catch (err) {
           if (!(err instanceof SessionNotFoundError)) throw err;
@@ -214,6 +216,7 @@ export class ConversationService {
             messages: turn.messages,
             newSession: { greeting: started.messages, replacedExpired: existing !== undefined },
           },
+          answered: true,
         };
       } catch (err) {
         // Keep the new session even though its first turn failed: the caller can retry on it.
@@ -300,7 +303,8 @@ export class ConversationService {
         bypassUser: this.#deps.bypassUser,
         plainText: this.#deps.plainText ?? false,
         ...sent(variables.start),
-        signal: afterAbort(signal, START_GRACE_MS),
+        // Past the deadline already: start nothing (the client fails at once on an aborted signal).
+        signal: signal.aborted ? signal : afterAbort(signal, START_GRACE_MS),
       });
     } catch (err) {
       throw onFailure.session === undefined ? err : new FailedWithPatch(err, onFailure);
@@ -310,37 +314,53 @@ export class ConversationService {
   async #withLease<T>(
     caller: Caller,
     signal: AbortSignal,
-    work: (lease: Lease) => Promise<{ patch: ReleasePatch; value: T }>
+    work: (lease: Lease) => Promise<Outcome<T>>
   ): Promise<T> {
     const lease = await this.#deps.store.acquireLease(caller.clientEmail, caller.owner, {
       leaseMs: this.#deps.leaseMs,
       waitMs: this.#deps.leaseWaitMs,
       signal,
     });
-    let outcome: { patch: ReleasePatch; value: T };
+    let outcome: Outcome<T>;
     try {
       outcome = await work(lease);
     } catch (err) {
-      await this.#settle(lease, patchAfterFailure(err), signal);
+      const patch = patchAfterFailure(err);
+      const settled = await this.#settle(lease, patch, signal);
+      if (patch.session) await this.#keepIfStored(patch.session.sessionId, settled);
       throw err instanceof FailedWithPatch ? err.cause : err;
     }
     const settled = await this.#settle(lease, outcome.patch, signal);
     const started = outcome.patch.session;
     if (!started || settled.kind === 'saved') return outcome.value;
+    const kept = await this.#keepIfStored(started.sessionId, settled);
+    // A turn that reached the agent is answered whatever the store did: a retry would have the
+    // agent process it twice. A bare start says what became of the session.
+    if (outcome.answered) return outcome.value;
     if (settled.kind === 'unknown') {
-      // The write may still land, so the session may be the stored one: never end it. A turn
-      // that reached the agent is answered (a retry would process it twice); a bare start is not.
-      logger.warn('a new session may not have been recorded', { error: settled.error.name });
-      if (isTurn(outcome.value)) return outcome.value;
       throw new SessionSaveUncertainError(caller.clientEmail, { cause: settled.error });
     }
-    if (settled.current?.sessionId === started.sessionId) return outcome.value;
-    // Definitely not stored, and it never will be (the lease is gone): end it rather than leak it.
-    await this.#endUpstream(started.sessionId, AbortSignal.timeout(END_ORPHAN_TIMEOUT_MS)).catch(
-      () => logger.warn('could not end a session the store failed to record')
+    if (!kept) throw new SessionNotSavedError(caller.clientEmail, { cause: settled.error });
+    return outcome.value;
+  }
+
+  /**
+   * Decides the fate of a session this call started and tried to store: kept when it is stored,
+   * or may be (the write's outcome is unknown, so it may still land: never end the stored one);
+   * ended when it is certainly not stored (the lease is gone, so the write never will apply), so
+   * it does not leak. Returns whether it was kept.
+   */
+  async #keepIfStored(sessionId: string, settled: Settled): Promise<boolean> {
+    if (settled.kind === 'saved') return true;
+    if (settled.kind === 'unknown') {
+      logger.warn('a new session may not have been recorded', { error: settled.error.name });
+      return true;
+    }
+    if (settled.current?.sessionId === sessionId) return true;
+    await this.#endUpstream(sessionId, AbortSignal.timeout(END_ORPHAN_TIMEOUT_MS)).catch(() =>
+      logger.warn('could not end a session the store failed to record')
     );
-    if (isTurn(outcome.value)) return outcome.value;
-    throw new SessionNotSavedError(caller.clientEmail, { cause: settled.error });
+    return false;
   }
 
   /**
@@ -382,11 +402,13 @@ type Settled =
   | { readonly kind: 'lost'; readonly error: LeaseLostError; readonly current?: SessionRecord }
   | { readonly kind: 'unknown'; readonly error: StoreUnavailableError };
 
-/** A turn outcome reached the agent and holds its reply. */
-function isTurn(value: unknown): value is TurnOutcome {
-  return (
-    typeof value === 'object' && value !== null && 'messages' in value && 'sequenceId' in value
-  );
+/** What a use case's work under the lease came to. */
+interface Outcome<T> {
+  /** Written with the release. */
+  readonly patch: ReleasePatch;
+  readonly value: T;
+  /** The agent processed a message and `value` holds its answer: delivered whatever the store did. */
+  readonly answered?: boolean;
 }
 
 /** A signal that aborts `graceMs` after `signal` does (with its reason). */

@@ -79,7 +79,7 @@ const DEADLINE: ErrorRule = {
   code: 'DEADLINE',
   retry: 'retry',
   message: (_, { deadlineMs }) =>
-    `The agent did not answer within ${seconds(deadlineMs)} seconds. The turn may still complete in Salesforce; retry in a moment (a retry that finds the agent busy will say so).`,
+    `The agent did not answer within ${seconds(deadlineMs)} seconds. The message may still be processed in Salesforce, but its answer will not reach you, and sending it again may have it processed twice. Wait a moment before the next call (one that finds the agent busy will say so).`,
 };
 
 const UPSTREAM_UNAVAILABLE: ErrorRule<UpstreamError | MalformedResponseError> = {

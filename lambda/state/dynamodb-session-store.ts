@@ -105,17 +105,16 @@ const sessionRecordSchema = z.object({
 
 const OWNER_IS_CALLER = '(attribute_not_exists(#owner) OR #owner = :owner)';
 /**
- * Free when no lease was ever taken, or the last one expired or was released (`leaseExpiresAt` is
- * then the release time) by this request's `:now`. A request stamped before the last release or
- * clean-up therefore never takes the lease, however late it lands: a timed-out acquire the SDK
- * gave up on cannot resurrect itself as a ghost lease.
+ * Free when no lease was ever taken or the last one expired, and the request is stamped after the
+ * last clean-up of an abandoned acquire (`abandonedAt`): an acquire the SDK gave up on cannot land
+ * later and resurrect itself as a ghost lease. Releases do not fence, so waiters whose requests are
+ * in flight when a lease is released still get it.
  */
-const NO_LIVE_LEASE = '(attribute_not_exists(#leaseExpiresAt) OR #leaseExpiresAt <= :now)';
+const NO_LIVE_LEASE =
+  '(attribute_not_exists(#leaseExpiresAt) OR #leaseExpiresAt < :now) AND (attribute_not_exists(#abandonedAt) OR #abandonedAt < :now)';
 const HOLDS_LEASE = '#leaseId = :leaseId';
-/** The lease is ours or nobody's: a clean-up must not touch another holder's lease. */
+/** The lease is ours or nobody's: a clean-up must not remove another holder's lease. */
 const LEASE_IS_OURS_OR_FREE = '(attribute_not_exists(#leaseId) OR #leaseId = :leaseId)';
-/** Ends a lease: the id goes, the end time stays as the fence `NO_LIVE_LEASE` reads. */
-const END_LEASE = '#leaseExpiresAt = :now';
 const CLAIM_OWNER = '#owner = if_not_exists(#owner, :owner)';
 const NEXT_SEQUENCE_ID = '#lastSequenceId = if_not_exists(#lastSequenceId, :zero) + :one';
 const KEEP_SEQUENCE_ID = '#lastSequenceId = if_not_exists(#lastSequenceId, :zero)';
@@ -128,6 +127,7 @@ const LEASE_NAMES = {
   '#lastSequenceId': 'lastSequenceId',
   '#updatedAt': 'updatedAt',
   '#expiresAt': 'expiresAt',
+  '#abandonedAt': 'abandonedAt',
 } as const;
 
 /**
@@ -248,8 +248,8 @@ export class DynamoDbSessionStore implements SessionStore {
     };
     // The released id is recorded so a retry of this very write can tell "already applied" from
     // "lost" (the SDK retries a write whose answer came too late, and the retry's condition fails).
-    const set = [TOUCH, END_LEASE, '#releasedLeaseId = :leaseId'];
-    const remove = ['#leaseId'];
+    const set = [TOUCH, '#releasedLeaseId = :leaseId'];
+    const remove = ['#leaseId', '#leaseExpiresAt'];
     const assign = (attribute: keyof SessionRecord, value: unknown) => {
       names[`#${attribute}`] = attribute;
       values[`:${attribute}`] = value;
@@ -338,34 +338,46 @@ export class DynamoDbSessionStore implements SessionStore {
 
   /**
    * Makes sure the lease `leaseId` is not held, whether the acquire that tried it landed already
-   * or lands later: it removes the lease if the acquire landed, and otherwise fences it with a
-   * release time the late acquire's `:now` cannot pass. Best effort within its own short budget;
-   * a clean-up that does not get through leaves the lease to expire by itself.
+   * or lands later: stamps `abandonedAt`, which no acquire stamped earlier can pass, and removes
+   * the lease if that acquire already took it. When another holder's lease is live, only the stamp
+   * is written. Best effort within its own short budget; a clean-up that does not get through
+   * leaves a landed lease to expire by itself.
    */
   async #abandonLease(email: string, owner: string, leaseId: string): Promise<void> {
     const now = this.#now();
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#tableName,
-          Key: sessionKey(email),
-          ConditionExpression: `${OWNER_IS_CALLER} AND ${LEASE_IS_OURS_OR_FREE}`,
-          UpdateExpression: `SET ${CLAIM_OWNER}, ${KEEP_SEQUENCE_ID}, ${END_LEASE}, ${TOUCH} REMOVE #leaseId`,
-          ExpressionAttributeNames: LEASE_NAMES,
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':leaseId': leaseId,
-            ':zero': 0,
-            ':now': now,
-            ':expiresAt': expiresAtSeconds(now, this.#ttlSeconds),
-          },
-        }),
+    const values = {
+      ':owner': owner,
+      ':now': now,
+      ':expiresAt': expiresAtSeconds(now, this.#ttlSeconds),
+    };
+    const send = (input: Omit<UpdateCommandInput, 'TableName' | 'Key'>) => {
+      this.stats.writes++;
+      return this.#client.send(
+        new UpdateCommand({ ...input, TableName: this.#tableName, Key: sessionKey(email) }),
         { abortSignal: AbortSignal.timeout(ABANDON_TIMEOUT_MS) }
       );
-    } catch {
-      // Another holder's live lease (nothing of ours to clean), or DynamoDB still unreachable.
-    } finally {
-      this.stats.writes++;
+    };
+    try {
+      await send({
+        ConditionExpression: `${OWNER_IS_CALLER} AND ${LEASE_IS_OURS_OR_FREE}`,
+        UpdateExpression: `SET ${CLAIM_OWNER}, ${KEEP_SEQUENCE_ID}, #abandonedAt = :now, ${TOUCH} REMOVE #leaseId, #leaseExpiresAt`,
+        ExpressionAttributeNames: LEASE_NAMES,
+        ExpressionAttributeValues: { ...values, ':leaseId': leaseId, ':zero': 0 },
+      });
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) return;
+      // Another holder's live lease (or another owner): fence our late acquire, touch nothing else.
+      await send({
+        ConditionExpression: '#owner = :owner',
+        UpdateExpression: `SET #abandonedAt = :now, ${TOUCH}`,
+        ExpressionAttributeNames: {
+          '#owner': 'owner',
+          '#abandonedAt': 'abandonedAt',
+          '#updatedAt': 'updatedAt',
+          '#expiresAt': 'expiresAt',
+        },
+        ExpressionAttributeValues: values,
+      }).catch(() => undefined);
     }
   }
 

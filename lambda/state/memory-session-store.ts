@@ -121,11 +121,10 @@ export class MemorySessionStore implements SessionStore {
     else if (patch.lastSequenceId !== undefined) item.lastSequenceId = patch.lastSequenceId;
     if (patch.lastTurnAt !== undefined) item.lastTurnAt = patch.lastTurnAt;
     if (patch.authenticatedAt !== undefined) item.authenticatedAt = patch.authenticatedAt;
-    const now = this.#now();
     delete item.leaseId;
-    item.leaseExpiresAt = now;
+    delete item.leaseExpiresAt;
     item.releasedLeaseId = lease.leaseId;
-    this.#touch(item, now);
+    this.#touch(item, this.#now());
     return toSessionRecord(item);
   }
 
@@ -135,8 +134,7 @@ export class MemorySessionStore implements SessionStore {
     const now = this.#now();
     const item = this.#items.get(email) ?? newItem(email, owner);
     if (item.owner !== owner) throw new OwnerMismatchError(email);
-    // Live until its expiry or release time, as the DynamoDB condition reads it.
-    const leaseIsLive = item.leaseExpiresAt !== undefined && item.leaseExpiresAt > now;
+    const leaseIsLive = item.leaseExpiresAt !== undefined && item.leaseExpiresAt >= now;
     if (leaseIsLive) return undefined;
     const leaseId = randomUUID();
     item.leaseId = leaseId;

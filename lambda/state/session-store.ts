@@ -9,7 +9,7 @@
  *   are strictly increasing whatever the concurrency;
  * - acquire and release are idempotent under retries and late answers: a retried acquire whose first
  *   try took the lease returns that lease; releasing a lease again returns the record; an acquire
- *   stamped before the record's last release never takes the lease, however late it lands;
+ *   whose outcome was unknown is cleaned up, and a copy of it that lands later never takes the lease;
  * - no Salesforce token and no message text is ever stored.
  */
 export interface SessionRecord {

@@ -121,7 +121,7 @@ const EXPECTED: Record<string, { code: string; says: string }> = {
   CredentialsUnavailableError: { code: 'CREDENTIALS_UNAVAILABLE', says: 'Retry in a minute' },
   SessionNotFoundError: { code: 'SESSION_EXPIRED', says: 'expired or was ended' },
   RateLimitedError: { code: 'RATE_LIMITED', says: 'Retry in 8 seconds' },
-  DeadlineExceededError: { code: 'DEADLINE', says: 'may still complete in Salesforce' },
+  DeadlineExceededError: { code: 'DEADLINE', says: 'may have it processed twice' },
   AgentforceAuthError: { code: 'SALESFORCE_AUTH', says: 'The client secret is wrong.' },
   AgentNotFoundError: { code: 'AGENT_NOT_FOUND', says: 'check SALESFORCE_AGENT_ID' },
   AgentforceConfigError: { code: 'CONFIGURATION', says: 'not a Salesforce host' },

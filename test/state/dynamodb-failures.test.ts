@@ -5,7 +5,7 @@ import {
   ConditionalCheckFailedException,
   ProvisionedThroughputExceededException,
 } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
@@ -14,7 +14,12 @@ import {
   decodeStoredItem,
 } from '../../lambda/state/dynamodb-session-store.js';
 import { LeaseLostError, StoreUnavailableError } from '../../lambda/state/errors.js';
-import { freePort, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../local/dynamodb-local.js';
+import {
+  createSessionTable,
+  freePort,
+  LOCAL_AWS_CREDENTIALS,
+  LOCAL_AWS_REGION,
+} from '../../local/dynamodb-local.js';
 import { uniqueEmail } from './session-store-contract.js';
 
 const LEASE = { leaseMs: 1_000, waitMs: 1_000 } as const;
@@ -149,6 +154,44 @@ describe('Class: DynamoDbSessionStore (failures)', () => {
         acquire?.ExpressionAttributeValues?.[':leaseId']
       );
       expect(cleanup?.UpdateExpression).toMatch(/REMOVE #leaseId/);
+    });
+  });
+
+  describe('Method: acquireLease (late landing, on DynamoDB Local)', () => {
+    it('never lets an acquire stamped before a clean-up take the lease, however late it lands', async () => {
+      // Prepare: the first acquire's answer is lost (unknown outcome), so the store cleans up; the
+      // same request (same :now) then lands late, as a queued write does after a stall.
+      const endpoint = inject('dynamoDbEndpoint');
+      const tableName = `sessions-late-${randomUUID()}`;
+      await createSessionTable(endpoint, tableName);
+      const real = localClient(endpoint);
+      const client = localClient('http://127.0.0.1:1');
+      const mock = mockClient(client);
+      cleanups.push(() => mock.restore());
+      let lost: UpdateCommandInput | undefined;
+      mock
+        .on(UpdateCommand)
+        .callsFakeOnce((input: UpdateCommandInput) => {
+          lost = input;
+          throw new ProvisionedThroughputExceededException({ message: 'lost', $metadata: {} });
+        })
+        .callsFake((input: UpdateCommandInput) => real.send(new UpdateCommand(input)));
+      let clock = Date.now();
+      const store = new DynamoDbSessionStore({ tableName, client, now: () => clock });
+      const email = uniqueEmail();
+      await store.acquireLease(email, 'client-a', LEASE).catch(() => undefined);
+      clock += 1;
+
+      // Act
+      const late = await real
+        .send(new UpdateCommand({ ...(lost as UpdateCommandInput), ReturnValues: 'ALL_NEW' }))
+        .catch((err: unknown) => err);
+
+      // Assess: the late copy fails its condition; the next acquire gets the lease at once.
+      expect(late).toBeInstanceOf(ConditionalCheckFailedException);
+      await expect(
+        store.acquireLease(email, 'client-a', { leaseMs: 1_000, waitMs: 0 })
+      ).resolves.toMatchObject({ sequenceId: 1 });
     });
   });
 

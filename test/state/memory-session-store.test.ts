@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../../lambda/state/memory-session-store.js';
 import { describeSessionStoreContract, uniqueEmail } from './session-store-contract.js';
 
-describeSessionStoreContract('MemorySessionStore', (options) => new MemorySessionStore(options));
+describeSessionStoreContract('MemorySessionStore', () => new MemorySessionStore());
 
 describe('Class: MemorySessionStore', () => {
   describe('Method: get', () => {
