@@ -22,6 +22,7 @@ import {
   CORS_ALLOW_HEADERS,
   CORS_EXPOSE_HEADERS,
   CORS_MAX_AGE_SECONDS,
+  MCP_METHODS,
 } from '../lambda/http/rules.js';
 import { invocationBudgetMs } from '../lambda/shared/deadline.js';
 import { SESSION_TABLE } from '../lambda/state/table-schema.js';
@@ -180,7 +181,10 @@ export class McpServerStack extends Stack {
             // Browser clients (MCP Inspector, web apps) only; server-to-server clients send no Origin.
             cors: {
               allowedOrigins: config.allowedOrigins,
-              allowedMethods: [lambda.HttpMethod.GET, lambda.HttpMethod.POST],
+              // OPTIONS is answered by the Function URL's CORS front end itself.
+              allowedMethods: MCP_METHODS.filter((m) => m !== 'OPTIONS').map(
+                (m) => lambda.HttpMethod[m]
+              ),
               allowedHeaders: [...CORS_ALLOW_HEADERS],
               exposedHeaders: [...CORS_EXPOSE_HEADERS],
               maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),

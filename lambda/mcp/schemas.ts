@@ -52,44 +52,37 @@ function withVariables<Shape extends z.ZodRawShape>(
     Shape,
     z.core.$loose
   >;
-  return schema.superRefine((args, ctx) => {
-    for (const key of Object.keys(args)) {
-      if (key.startsWith(VARIABLE_INPUT_PREFIX) && !known.has(key)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `is not a context variable this server accepts (${accepted})`,
-        });
-      }
-    }
-  });
+  return (
+    schema
+      .superRefine((args, ctx) => {
+        for (const key of Object.keys(args)) {
+          if (key.startsWith(VARIABLE_INPUT_PREFIX) && !known.has(key)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `is not a context variable this server accepts (${accepted})`,
+            });
+          }
+        }
+      })
+      // Advertised like every other tool's input: the loose mode is only so the check sees `var_…`.
+      .meta({ additionalProperties: undefined })
+  );
 }
 
-/** One schema instance per settings object, as `ToolSpec.input` requires. */
-function perSettings<S>(build: (settings: ToolSettings) => S): (settings: ToolSettings) => S {
-  const built = new WeakMap<ToolSettings, S>();
-  return (settings) => {
-    let schema = built.get(settings);
-    if (!schema) {
-      schema = build(settings);
-      built.set(settings, schema);
-    }
-    return schema;
-  };
-}
+/** The client email as every tool's output echoes it. */
+export const clientEmailOutput = z.string().describe('The normalised client email.');
 
 /** Input of the tools that send a turn: who, what they say, and any declared variables. */
-export const turnInput = perSettings((settings) =>
+export const turnInput = (settings: ToolSettings) =>
   withVariables(
     { client_email: clientEmailInput, message: messageInput(settings.maxMessageChars) },
     settings.variables
-  )
-);
+  );
 
 /** Input of the tool that starts a session: who, and any declared variables. */
-export const sessionStartInput = perSettings((settings) =>
-  withVariables({ client_email: clientEmailInput }, settings.variables)
-);
+export const sessionStartInput = (settings: ToolSettings) =>
+  withVariables({ client_email: clientEmailInput }, settings.variables);
 
 /** One agent message in flat form (primitive fields only, so Agentforce can map it). */
 export const flatMessageOutput = z.object({
@@ -112,6 +105,7 @@ export const flatMessageOutput = z.object({
     ),
 });
 
+/** One agent message as the turn tools return it. */
 export type FlatMessage = z.infer<typeof flatMessageOutput>;
 
 /** Annotations of the tools that send a turn: they change state upstream, and a repeat is a new turn. */
@@ -124,7 +118,7 @@ export const turnAnnotations = {
 
 /** Output of the tools that send a turn; filled by {@link turnResult}. */
 export const turnOutputShape = {
-  client_email: z.string().describe('The normalised client email.'),
+  client_email: clientEmailOutput,
   session_id: z.string().describe('Agentforce session id used for this turn.'),
   sequence_id: z.number().int().describe('Sequence id sent with this turn.'),
   reply: z.string().describe("The agent's reply: the text of every message of the turn."),

@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import { callVariables } from '../../conversation/context-variables.js';
 import { defineTool } from '../define-tool.js';
-import { flattenMessage, readableReply, replyText, sessionStartInput } from '../schemas.js';
+import {
+  clientEmailOutput,
+  flattenMessage,
+  readableReply,
+  replyText,
+  sessionStartInput,
+} from '../schemas.js';
 
 /** `create-agent-session`: starts a session with the configured agent, ending the previous one first. */
 export const createAgentSession = defineTool({
@@ -18,7 +24,7 @@ export const createAgentSession = defineTool({
   },
   input: sessionStartInput,
   output: {
-    client_email: z.string().describe('The normalised client email.'),
+    client_email: clientEmailOutput,
     session_id: z.string().describe('The new Agentforce session id.'),
     greeting: z.string().describe("The agent's greeting."),
     ended_session_id: z

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../define-tool.js';
-import { clientEmailInput } from '../schemas.js';
+import { clientEmailInput, clientEmailOutput } from '../schemas.js';
 
 /** Longest feedback comment accepted; the Agent API documents no limit (agent-api.md §2.5). */
 export const MAX_FEEDBACK_COMMENT_CHARS = 2_000;
@@ -42,7 +42,7 @@ export const submitAgentFeedback = defineTool({
   },
   input: () => input,
   output: {
-    client_email: z.string().describe('The normalised client email.'),
+    client_email: clientEmailOutput,
     session_id: z.string().describe('The Agentforce session the feedback was given in.'),
     feedback_id: z.string().describe('The rated feedback_id.'),
     rating: z.string().describe('GOOD or BAD.'),
