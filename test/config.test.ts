@@ -114,6 +114,15 @@ describe('Function: loadConfig', () => {
     expect(parse).toThrow(/SALESFORCE_AGENT_VARIABLES\.2\.input: repeats input/);
   });
 
+  it('throws when no tool argument can be derived from a variable name', () => {
+    expect(() =>
+      loadConfig({
+        ...base,
+        SALESFORCE_AGENT_VARIABLES: JSON.stringify([{ name: '$Context.***', type: 'Text' }]),
+      })
+    ).toThrow(/SALESFORCE_AGENT_VARIABLES\.0\.input: cannot be derived from the name/);
+  });
+
   it('throws when SALESFORCE_AGENT_VARIABLES is not JSON', () => {
     expect(() => loadConfig({ ...base, SALESFORCE_AGENT_VARIABLES: '[{' })).toThrow(
       /SALESFORCE_AGENT_VARIABLES: must be a JSON array/
