@@ -18,6 +18,13 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_EXPOSE_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+  MCP_METHODS,
+} from '../lambda/http/rules.js';
+import { invocationBudgetMs } from '../lambda/shared/deadline.js';
 import { SESSION_TABLE } from '../lambda/state/table-schema.js';
 import type { StackConfig } from './config.js';
 
@@ -27,8 +34,6 @@ export const RESOURCE_SERVER_ID = 'agentforce-mcp';
 export const INVOKE_SCOPE = `${RESOURCE_SERVER_ID}/mcp.invoke`;
 /** Exactly what the session store calls (lambda/state/dynamodb-session-store.ts). */
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
-/** Seconds the function may run past the tool deadline to answer and release its lease. */
-const TIMEOUT_MARGIN_SECONDS = 5;
 
 const repoPath = (relative: string) => fileURLToPath(new URL(`../${relative}`, import.meta.url));
 
@@ -121,7 +126,7 @@ export class McpServerStack extends Stack {
       architecture: lambda.Architecture.ARM_64,
       memorySize: config.memorySize,
       // The handler answers by the tool deadline; the margin lets it write state and reply.
-      timeout: Duration.seconds(Math.ceil(config.toolDeadlineMs / 1000) + TIMEOUT_MARGIN_SECONDS),
+      timeout: Duration.seconds(Math.ceil(invocationBudgetMs(config.toolDeadlineMs) / 1000)),
       ...(config.reservedConcurrency === undefined
         ? {}
         : { reservedConcurrentExecutions: config.reservedConcurrency }),
@@ -176,17 +181,13 @@ export class McpServerStack extends Stack {
             // Browser clients (MCP Inspector, web apps) only; server-to-server clients send no Origin.
             cors: {
               allowedOrigins: config.allowedOrigins,
-              allowedMethods: [lambda.HttpMethod.GET, lambda.HttpMethod.POST],
-              allowedHeaders: [
-                'authorization',
-                'content-type',
-                'accept',
-                'mcp-protocol-version',
-                'mcp-session-id',
-                'last-event-id',
-              ],
-              exposedHeaders: ['www-authenticate', 'mcp-session-id', 'mcp-protocol-version'],
-              maxAge: Duration.minutes(10),
+              // OPTIONS is answered by the Function URL's CORS front end itself.
+              allowedMethods: MCP_METHODS.filter((m) => m !== 'OPTIONS').map(
+                (m) => lambda.HttpMethod[m]
+              ),
+              allowedHeaders: [...CORS_ALLOW_HEADERS],
+              exposedHeaders: [...CORS_EXPOSE_HEADERS],
+              maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
             },
           }),
     });

@@ -17,6 +17,8 @@ import {
   isHostAllowed,
   isJsonContentType,
   isOriginAllowed,
+  logSafe,
+  MCP_METHODS,
   PREFLIGHT_HEADERS,
 } from './http/rules.js';
 import { logger } from './logger.js';
@@ -66,6 +68,9 @@ const rpcError = (
 interface RequestLog extends ToolCallRecord {
   mcpMethod?: string;
   principal?: string;
+  /** Which allowlist answered 403, so an operator can tell a Host refusal from an Origin one. */
+  refusedBy?: 'Host' | 'Origin';
+  refusedValue?: string;
 }
 
 /**
@@ -89,11 +94,15 @@ export function createApp(deps: AppDependencies): App {
     const host = request.headers.get('host');
     const { allowedHosts, allowedOrigins } = config.http;
     if (!isHostAllowed(host, allowedHosts)) {
+      log.refusedBy = 'Host';
+      log.refusedValue = logSafe(host);
       return rpcError(403, -32000, 'Forbidden: this Host is not allowed.');
     }
     const origin = request.headers.get('origin');
     if (origin === null) return routeAllowed(request, options, log, false);
     if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts })) {
+      log.refusedBy = 'Origin';
+      log.refusedValue = logSafe(origin);
       return rpcError(403, -32000, 'Forbidden: this Origin is not allowed.');
     }
     return withHeaders(await routeAllowed(request, options, log, true), corsHeaders(origin));
@@ -120,13 +129,13 @@ export function createApp(deps: AppDependencies): App {
       return json(404, { error: 'Not found', hint: `The MCP endpoint is ${MCP_PATH}` });
     }
     if (method === 'OPTIONS') {
-      const headers = { allow: 'POST, OPTIONS', ...(fromBrowser ? PREFLIGHT_HEADERS : {}) };
+      const headers = { allow: MCP_METHODS.join(', '), ...(fromBrowser ? PREFLIGHT_HEADERS : {}) };
       return new Response(null, { status: 204, headers });
     }
     if (method !== 'POST') {
       // Stateless: no server-initiated SSE stream (GET) and no session to delete (DELETE).
       return rpcError(405, -32000, 'Method not allowed: send MCP messages with POST.', {
-        allow: 'POST, OPTIONS',
+        allow: MCP_METHODS.join(', '),
       });
     }
     const authOutcome = await auth.authorize(request);
@@ -214,6 +223,8 @@ export function createApp(deps: AppDependencies): App {
         outcome: log.outcome,
         errorCode: log.errorCode,
         principal: log.principal,
+        refusedBy: log.refusedBy,
+        refusedValue: log.refusedValue,
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
       });
     }

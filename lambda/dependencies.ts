@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { ConversationService } from './conversation/conversation-service.js';
 import { logger } from './logger.js';
 import { SecretsManagerCredentialsSource } from './secrets/credentials.js';
+import { invocationBudgetMs } from './shared/deadline.js';
 import { createDocumentClient, DynamoDbSessionStore } from './state/dynamodb-session-store.js';
 import type { SessionStore } from './state/session-store.js';
 
@@ -29,9 +30,6 @@ export interface Dependencies extends AppDependencies {
   readonly agentforce: AgentforceClient;
   readonly store: SessionStore;
 }
-
-/** Margin a lease outlives the tool deadline by, so a crashed holder frees the record soon after. */
-const LEASE_MARGIN_MS = 5_000;
 
 /**
  * The composition root: wires config to adapters and use cases.
@@ -78,7 +76,7 @@ export function createDependencies(
     tokens,
     agentId: sf.agentId,
     bypassUser: sf.bypassUser,
-    leaseMs: config.limits.toolDeadlineMs + LEASE_MARGIN_MS,
+    leaseMs: invocationBudgetMs(config.limits.toolDeadlineMs),
     leaseWaitMs: config.limits.leaseWaitMs,
     sessionIdleMs: config.limits.sessionIdleMs,
     ...(overrides.now ? { now: overrides.now } : {}),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { DEFAULT_TOOL_DEADLINE_MS, invocationBudgetMs } from '../lambda/shared/deadline.js';
 import {
   createSessionTable,
   LOCAL_AWS_CREDENTIALS,
@@ -19,12 +20,23 @@ export interface LocalBackends {
 
 /**
  * Prepares the environment the Lambda handler reads (embedded defaults, `.env`, or the caller's
- * SALESFORCE_* variables), starts DynamoDB Local and the Agentforce simulator when no real
- * backend is configured, then loads the handler exactly as Lambda would.
+ * SALESFORCE_* variables; `AUTH_RESOURCE_URL` defaults to `options.resourceUrl`), starts
+ * DynamoDB Local and the Agentforce simulator when no real backend is configured, then loads the
+ * handler exactly as Lambda would.
  */
-export async function startLocalBackends(): Promise<LocalBackends> {
+export async function startLocalBackends(
+  options: {
+    /**
+     * The plain-HTTP URL clients call. The handler sees https:// URLs (as behind a Function
+     * URL), so without this default the 401 challenge would send OAuth clients to an https://
+     * metadata URL nobody serves.
+     */
+    resourceUrl?: string;
+  } = {}
+): Promise<LocalBackends> {
   const env = process.env;
   if (existsSync('.env')) process.loadEnvFile('.env');
+  if (options.resourceUrl) env.AUTH_RESOURCE_URL ??= options.resourceUrl;
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   env.POWERTOOLS_SERVICE_NAME ??= 'agentforce-mcp';
   env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
@@ -69,7 +81,7 @@ export async function startLocalBackends(): Promise<LocalBackends> {
 
     // Imported only now: the handler parses its configuration from the environment at load time.
     const { handler } = (await import('../lambda/handler.js')) as { handler: FunctionUrlHandler };
-    const timeoutMs = Number(env.TOOL_DEADLINE_MS ?? 45_000) + 5_000;
+    const timeoutMs = invocationBudgetMs(Number(env.TOOL_DEADLINE_MS ?? DEFAULT_TOOL_DEADLINE_MS));
     return { handler, salesforce, dynamo, timeoutMs, stop };
   } catch (err) {
     await stop();

@@ -3,6 +3,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { ToolRequest, ToolSettings } from './tool-context.js';
 import { TOOLS } from './tools/index.js';
 
+/** The server's name and version, as `initialize`, `/health` and logs report them. */
 export const SERVER_INFO = { name: 'agentforce-mcp', version: '0.1.0' } as const;
 
 // The SDK builds a new Ajv instance per server unless given one; this server never uses it
@@ -12,7 +13,7 @@ const jsonSchemaValidator = new AjvJsonSchemaValidator();
 /** The server instructions, written from the registry so they always name the tools there are. */
 export const INSTRUCTIONS = (() => {
   const [first, ...rest] = TOOLS;
-  const steps = rest.map((tool) => `${tool.name} (${tool.summary})`).join('; ');
+  const steps = rest.map((tool) => `${tool.name} ${tool.summary}`).join('; ');
   return `Bridge to a Salesforce Agentforce agent. For a conversation, call ${first?.name} with the end user email and message: it ${first?.summary}. The step-by-step tools give finer control: ${steps}.`;
 })();
 

@@ -1,12 +1,76 @@
 import { describe, expect, it } from 'vitest';
+import { resourceUrlOf } from '../../lambda/auth/protected-resource.js';
 import {
   acceptDecision,
+  CORS_ALLOW_HEADERS,
+  CORS_EXPOSE_HEADERS,
+  corsHeaders,
   hostName,
   isHostAllowed,
+  isHostSyntax,
   isJsonContentType,
   isOriginAllowed,
+  logSafe,
   mediaTypes,
+  PREFLIGHT_HEADERS,
 } from '../../lambda/http/rules.js';
+
+describe('Function: isHostSyntax', () => {
+  const HOSTS: [host: string, plain: boolean][] = [
+    ['example.com', true],
+    ['Example.COM:443', true],
+    ['example.com.', true],
+    ['localhost:3000', true],
+    ['127.0.0.1:8080', true],
+    ['[::1]:3000', true],
+    ['[2001:db8::1]', true],
+    [' example.com ', true],
+    ['', false],
+    ['evil.example/mcp?.abc.on.aws', false],
+    ['evil.example#x', false],
+    ['user@example.com', false],
+    ['evil.example", x="y', false],
+    ['[::1', false],
+  ];
+
+  it.each(HOSTS)('returns %j -> %s', (host, expected) => {
+    // Act
+    const result = isHostSyntax(host);
+
+    // Assess
+    expect(result).toBe(expected);
+  });
+
+  it.each(HOSTS)(
+    'is the rule of the allowlist and of the resource URL (%j -> %s)',
+    (host, plain) => {
+      // Prepare
+      const request = new Request('https://fallback.example/mcp', { headers: { 'x-host': host } });
+      // A Request refuses to carry some of these in `host`; the header object is built by hand.
+      Object.defineProperty(request, 'headers', { value: new Map([['host', host]]) });
+
+      // Act
+      const allowed = isHostAllowed(host, [hostName(host) || 'nothing']);
+      const echoed = resourceUrlOf(request, undefined) !== 'https://fallback.example/mcp';
+
+      // Assess
+      expect({ allowed, echoed }).toEqual({ allowed: plain, echoed: plain });
+    }
+  );
+});
+
+describe('Constant: CORS header lists', () => {
+  it('returns the same lists in the preflight answer and the exposed headers', () => {
+    // Act
+    const allow = PREFLIGHT_HEADERS['access-control-allow-headers']?.split(', ');
+    const expose =
+      corsHeaders('https://app.example.com')['access-control-expose-headers']?.split(', ');
+
+    // Assess
+    expect(allow).toEqual([...CORS_ALLOW_HEADERS]);
+    expect(expose).toEqual([...CORS_EXPOSE_HEADERS]);
+  });
+});
 
 describe('Function: mediaTypes', () => {
   it('drops parameters and lower-cases', () => {
@@ -18,6 +82,11 @@ describe('Function: mediaTypes', () => {
 
   it('returns nothing for a missing header', () => {
     expect(mediaTypes(null)).toEqual([]);
+  });
+
+  it('separates with commas only, as an HTTP list does', () => {
+    expect(mediaTypes('application/json text/html')).toEqual(['application/json text/html']);
+    expect(isJsonContentType('application/json garbage')).toBe(false);
   });
 });
 
@@ -99,5 +168,28 @@ describe('Function: isOriginAllowed', () => {
     expect(
       isOriginAllowed('http://evil.example', [], { host: 'evil.example', allowedHosts: hosts })
     ).toBe(false);
+  });
+});
+
+describe('Function: logSafe', () => {
+  it('keeps a printable value of 100 characters whole', () => {
+    const value = 'h'.repeat(100);
+
+    expect(logSafe(value)).toBe(value);
+  });
+
+  it('cuts a longer value to 100 characters ending in an ellipsis', () => {
+    const logged = logSafe('h'.repeat(101));
+
+    expect(logged).toHaveLength(100);
+    expect(logged.endsWith('h…')).toBe(true);
+  });
+
+  it('replaces control and non-ASCII characters with ?', () => {
+    expect(logSafe('a\u0000b\u001bc\u00e9d\u202ee')).toBe('a?b?c?d?e');
+  });
+
+  it('reports a missing header as (none)', () => {
+    expect(logSafe(null)).toBe('(none)');
   });
 });

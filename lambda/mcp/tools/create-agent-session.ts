@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../define-tool.js';
-import { clientInput, flattenMessage, replyText } from '../schemas.js';
+import { clientEmailOutput, clientInput, flattenMessage, replyText } from '../schemas.js';
 
 /** `create-agent-session`: starts a session with the configured agent, ending the previous one first. */
 export const createAgentSession = defineTool({
@@ -8,7 +8,7 @@ export const createAgentSession = defineTool({
   title: 'Create an agent session',
   description:
     "Starts a new conversation with the Agentforce agent for this client and returns the agent's greeting. Ends the client's previous session first.",
-  summary: "starts a new session (ending the client's previous one)",
+  summary: "starts a new session, ending the client's previous one",
   annotations: {
     readOnlyHint: false,
     destructiveHint: true,
@@ -17,7 +17,7 @@ export const createAgentSession = defineTool({
   },
   input: () => clientInput,
   output: {
-    client_email: z.string().describe('The normalised client email.'),
+    client_email: clientEmailOutput,
     session_id: z.string().describe('The new Agentforce session id.'),
     greeting: z.string().describe("The agent's greeting."),
     ended_session_id: z
