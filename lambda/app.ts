@@ -1,7 +1,7 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { InboundAuth } from './auth/index.js';
 import type { Config } from './config.js';
-import { type ConversationService, SETTLE_GRACE_MS } from './conversation/conversation-service.js';
+import type { ConversationService } from './conversation/conversation-service.js';
 import {
   cancelledResponse,
   invalidParams,
@@ -24,6 +24,7 @@ import {
 import { logger } from './logger.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord, ToolSettings } from './mcp/tool-context.js';
+import { SETTLE_GRACE_MS } from './shared/deadline.js';
 
 /** What the HTTP application needs; built once per container. */
 export interface AppDependencies {
