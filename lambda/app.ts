@@ -1,7 +1,7 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { InboundAuth } from './auth/index.js';
 import type { Config } from './config.js';
-import { type ConversationService, SETTLE_GRACE_MS } from './conversation/conversation-service.js';
+import type { ConversationService } from './conversation/conversation-service.js';
 import {
   cancelledResponse,
   invalidParams,
@@ -17,12 +17,14 @@ import {
   isHostAllowed,
   isJsonContentType,
   isOriginAllowed,
+  logSafe,
   MCP_METHODS,
   PREFLIGHT_HEADERS,
 } from './http/rules.js';
 import { logger } from './logger.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord, ToolSettings } from './mcp/tool-context.js';
+import { SETTLE_GRACE_MS } from './shared/deadline.js';
 
 /** What the HTTP application needs; built once per container. */
 export interface AppDependencies {
@@ -67,6 +69,9 @@ const rpcError = (
 interface RequestLog extends ToolCallRecord {
   mcpMethod?: string;
   principal?: string;
+  /** Which allowlist answered 403, so an operator can tell a Host refusal from an Origin one. */
+  refusedBy?: 'Host' | 'Origin';
+  refusedValue?: string;
 }
 
 /**
@@ -91,11 +96,15 @@ export function createApp(deps: AppDependencies): App {
     const host = request.headers.get('host');
     const { allowedHosts, allowedOrigins } = config.http;
     if (!isHostAllowed(host, allowedHosts)) {
+      log.refusedBy = 'Host';
+      log.refusedValue = logSafe(host);
       return rpcError(403, -32000, 'Forbidden: this Host is not allowed.');
     }
     const origin = request.headers.get('origin');
     if (origin === null) return routeAllowed(request, options, log, false);
     if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts })) {
+      log.refusedBy = 'Origin';
+      log.refusedValue = logSafe(origin);
       return rpcError(403, -32000, 'Forbidden: this Origin is not allowed.');
     }
     return withHeaders(await routeAllowed(request, options, log, true), corsHeaders(origin));
@@ -216,6 +225,8 @@ export function createApp(deps: AppDependencies): App {
         outcome: log.outcome,
         errorCode: log.errorCode,
         principal: log.principal,
+        refusedBy: log.refusedBy,
+        refusedValue: log.refusedValue,
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
       });
     }

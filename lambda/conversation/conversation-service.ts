@@ -7,6 +7,7 @@ import type {
 } from '../agentforce/index.js';
 import { SessionNotFoundError } from '../agentforce/index.js';
 import { logger } from '../logger.js';
+import { SETTLE_GRACE_MS } from '../shared/deadline.js';
 import { LeaseLostError, OwnerMismatchError, StoreUnavailableError } from '../state/errors.js';
 import type { Lease, ReleasePatch, SessionRecord, SessionStore } from '../state/session-store.js';
 import { type CallVariables, NO_VARIABLES } from './context-variables.js';
@@ -17,13 +18,6 @@ import {
   TurnNotSentError,
 } from './errors.js';
 
-/**
- * How long past the tool deadline a call may still settle its state: a session start that
- * answered late is recorded or ended, a release whose answer was lost is retried until its outcome
- * is known. The tool runner waits this long for the use case before it answers on its own, so a
- * call's answer is never later than the tool deadline plus this grace.
- */
-export const SETTLE_GRACE_MS = 2_000;
 /** A session start may answer this long past the deadline and still be recorded (inside the grace). */
 const START_GRACE_MS = 1_000;
 /** Longest a call keeps retrying a release whose outcome is unknown, however early the work ended. */

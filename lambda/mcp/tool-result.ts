@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SETTLE_GRACE_MS } from '../conversation/conversation-service.js';
 import { logger } from '../logger.js';
+import { SETTLE_GRACE_MS } from '../shared/deadline.js';
 import { describeFailure } from './error-table.js';
 import { ToolDeadlineError } from './errors.js';
 import type { ToolCallRecord } from './tool-context.js';
