@@ -16,12 +16,14 @@ import { logger } from './logger.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord } from './mcp/tool-context.js';
 import { ToolsListCache } from './mcp/tools-list-cache.js';
+import type { MetricsPort } from './observability/metrics.js';
 
 /** What the HTTP application needs; built once per container. */
 export interface AppDependencies {
   readonly config: Config;
   readonly conversations: ConversationService;
   readonly auth: InboundAuth;
+  readonly metrics?: MetricsPort;
 }
 
 /** Per-request inputs from the hosting adapter (Lambda or the local server). */
@@ -53,6 +55,7 @@ const rpcError = (
 interface RequestLog extends ToolCallRecord {
   mcpMethod?: string;
   principal?: string;
+  authRefused?: boolean;
 }
 
 /**
@@ -113,6 +116,7 @@ export function createApp(deps: AppDependencies): App {
       });
     }
     const authOutcome = await auth.authorize(request);
+    log.authRefused = !authOutcome.ok;
     if (!authOutcome.ok) return authOutcome.response;
     const owner = authOutcome.principal.subject;
     log.principal = owner === 'anonymous' ? owner : 'authenticated';
@@ -189,6 +193,8 @@ export function createApp(deps: AppDependencies): App {
         'Internal error. Retry; if it persists, contact the administrator.'
       );
     } finally {
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      deps.metrics?.request({ ...log, status, latencyMs });
       logger.info('request', {
         requestId: options.requestId,
         httpMethod: request.method,
@@ -199,7 +205,7 @@ export function createApp(deps: AppDependencies): App {
         outcome: log.outcome,
         errorCode: log.errorCode,
         principal: log.principal,
-        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+        latencyMs,
       });
     }
   };

@@ -1,10 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import {
-  createStreamingHandler,
-  type StreamingRuntime,
-} from '../lambda/function-url-handler.js';
+import { createStreamingHandler, type StreamingRuntime } from '../lambda/function-url-handler.js';
 import type { FunctionUrlResult } from '../lambda/http/function-url.js';
 import { lambdaContext, toFunctionUrlEvent } from '../local/function-url-event.js';
 
