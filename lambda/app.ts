@@ -1,5 +1,4 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { InboundAuth } from './auth/index.js';
 import type { Config } from './config.js';
 import type { ConversationService } from './conversation/conversation-service.js';
@@ -14,8 +13,7 @@ import {
 } from './http/rules.js';
 import { logger } from './logger.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
-import type { ToolCallRecord } from './mcp/tool-context.js';
-import { ToolsListCache } from './mcp/tools-list-cache.js';
+import type { ToolCallRecord, ToolSettings } from './mcp/tool-context.js';
 import type { MetricsPort } from './observability/metrics.js';
 
 /** What the HTTP application needs; built once per container. */
@@ -68,7 +66,11 @@ interface RequestLog extends ToolCallRecord {
  */
 export function createApp(deps: AppDependencies): App {
   const { config, auth } = deps;
-  const toolsList = new ToolsListCache();
+  const tools: ToolSettings = {
+    conversations: deps.conversations,
+    toolDeadlineMs: config.limits.toolDeadlineMs,
+    maxMessageChars: config.limits.maxMessageChars,
+  };
 
   /** DNS-rebinding and browser checks first; every later answer carries the CORS headers. */
   async function route(request: Request, options: RequestOptions, log: RequestLog) {
@@ -137,25 +139,7 @@ export function createApp(deps: AppDependencies): App {
     const headers = new Headers(request.headers);
     if (accept === 'normalize') headers.set('accept', 'application/json, text/event-stream');
 
-    // Only for protocol versions the SDK accepts: the cache must not bypass its version check.
-    const version = headers.get('mcp-protocol-version');
-    const listId =
-      version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version)
-        ? ToolsListCache.cacheableId(parsedBody)
-        : undefined;
-    const cached = listId === undefined ? undefined : toolsList.answer(listId);
-    if (cached !== undefined) {
-      return new Response(cached, { status: 200, headers: { 'content-type': 'application/json' } });
-    }
-
-    const server = buildServer({
-      conversations: deps.conversations,
-      owner,
-      toolDeadlineMs: config.limits.toolDeadlineMs,
-      maxMessageChars: config.limits.maxMessageChars,
-      signal: options.signal,
-      record: log,
-    });
+    const server = buildServer(tools, { owner, signal: options.signal, record: log });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
@@ -166,7 +150,6 @@ export function createApp(deps: AppDependencies): App {
       const response = await transport.handleRequest(mcpRequest, { parsedBody });
       // Read the body before closing: closing the transport ends any pending stream.
       const body = await response.arrayBuffer();
-      if (listId !== undefined && response.status === 200) toolsList.remember(body);
       return new Response(body.byteLength > 0 ? body : null, {
         status: response.status,
         headers: response.headers,

@@ -9,6 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import type { FunctionUrlResult } from '../../lambda/http/function-url.js';
+import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import type { FunctionUrlHandler } from '../../local/function-url-event.js';
 import { lambdaContext } from '../../local/function-url-event.js';
 import type * as WarmApp from '../entries/warm-app.js';
@@ -123,7 +124,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'tools/list',
-    ours: { label: 'tools/list (6 tools)', body: () => toolsListBody() },
+    ours: { label: `tools/list (${TOOL_NAMES.length} tools)`, body: () => toolsListBody() },
     bare: { label: 'tools/list (1 tool)', body: () => toolsListBody() },
   },
   {

@@ -5,10 +5,10 @@ import {
   AgentforceConfigError,
   AgentforceError,
   AgentNotFoundError,
+  AgentSessionLockedError,
   BadRequestError,
   MalformedResponseError,
   RateLimitedError,
-  SessionBusyError,
   SessionNotFoundError,
   UpstreamError,
 } from './errors.js';
@@ -316,7 +316,7 @@ export class AgentforceClient {
 
       if (status === 423 && operation.sessionId !== undefined) {
         busy++;
-        const failure = new SessionBusyError(operation.sessionId, {
+        const failure = new AgentSessionLockedError(operation.sessionId, {
           status,
           ...(requestId ? { requestId } : {}),
         });

@@ -112,7 +112,7 @@ class AgentNotFoundError extends AgentforceError {
 }
 
 /** Another request for the same session was still running (423) after a brief wait. */
-class SessionBusyError extends AgentforceError {
+class AgentSessionLockedError extends AgentforceError {
   /** The locked session. */
   readonly sessionId: string;
 
@@ -121,7 +121,7 @@ class SessionBusyError extends AgentforceError {
       `Agentforce session ${sessionId} is still busy with another request; try again shortly.`,
       { retryable: true, ...options }
     );
-    this.name = 'SessionBusyError';
+    this.name = 'AgentSessionLockedError';
     this.sessionId = sessionId;
   }
 }
@@ -189,11 +189,11 @@ export {
   AgentforceConfigError,
   AgentforceError,
   AgentNotFoundError,
+  AgentSessionLockedError,
   BadRequestError,
   DeadlineExceededError,
   MalformedResponseError,
   RateLimitedError,
-  SessionBusyError,
   SessionNotFoundError,
   UpstreamError,
 };

@@ -13,7 +13,7 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
   /** A `Retry-After` longer than this is not waited for: the error is surfaced at once instead. */
   readonly maxRetryAfterMs: number;
-  /** Attempts (first included) while a session answers 423 before `SessionBusyError`. */
+  /** Attempts (first included) while a session answers 423 before `AgentSessionLockedError`. */
   readonly busyAttempts: number;
   /** Mean wait between 423 attempts (jittered ±50 %). */
   readonly busyDelayMs: number;

@@ -1,37 +1,42 @@
 import * as z from 'zod';
 import { type AgentMessage, ESCALATION_NOTE } from '../agentforce/index.js';
+import type { TurnOutcome } from '../conversation/conversation-service.js';
 
 /** Client email input: the key of the client's conversation state. */
 export const clientEmailInput = z
-  .email()
-  .max(254)
+  .email({
+    error: (issue) =>
+      issue.input === undefined ? 'is required' : 'must be an email address (name@example.com)',
+  })
+  .max(254, { error: 'must be at most 254 characters' })
   .toLowerCase()
   .describe('Email address identifying the end user whose Agentforce conversation this is.');
 
 /** Builds the message input with the configured length bound. */
 export const messageInput = (maxChars: number) =>
   z
-    .string()
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
     .trim()
-    .min(1)
-    .max(maxChars)
+    .min(1, { error: 'must not be empty' })
+    .max(maxChars, { error: `must be at most ${maxChars} characters; shorten the message` })
     .describe(`The user's message to the agent, plain text, at most ${maxChars} characters.`);
 
-const turnInputShapes = new Map<number, ReturnType<typeof buildTurnInputShape>>();
+/** Input of the tools that act on a client's state without sending a message. */
+export const clientInput = z.object({ client_email: clientEmailInput });
 
-const buildTurnInputShape = (maxChars: number) => ({
-  client_email: clientEmailInput,
-  message: messageInput(maxChars),
-});
+const buildTurnInput = (maxChars: number) =>
+  z.object({ client_email: clientEmailInput, message: messageInput(maxChars) });
+
+const turnInputs = new Map<number, ReturnType<typeof buildTurnInput>>();
 
 /** Input of the tools that send a turn: who, and what they say. One instance per length limit. */
-export function turnInputShape(maxChars: number) {
-  let shape = turnInputShapes.get(maxChars);
-  if (!shape) {
-    shape = buildTurnInputShape(maxChars);
-    turnInputShapes.set(maxChars, shape);
+export function turnInput(maxChars: number) {
+  let schema = turnInputs.get(maxChars);
+  if (!schema) {
+    schema = buildTurnInput(maxChars);
+    turnInputs.set(maxChars, schema);
   }
-  return shape;
+  return schema;
 }
 
 /** One agent message in flat form (primitive fields only, so Agentforce can map it). */
@@ -52,6 +57,15 @@ export const flatMessageOutput = z.object({
 
 export type FlatMessage = z.infer<typeof flatMessageOutput>;
 
+/** Annotations of the tools that send a turn: they change state upstream, and a repeat is a new turn. */
+export const turnAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+} as const;
+
+/** Output of the tools that send a turn; filled by {@link turnResult}. */
 export const turnOutputShape = {
   client_email: z.string().describe('The normalised client email.'),
   session_id: z.string().describe('Agentforce session id used for this turn.'),
@@ -110,4 +124,22 @@ export function replyText(messages: readonly FlatMessage[]): string {
     .map((message) => message.text)
     .filter((text) => text.length > 0)
     .join('\n\n');
+}
+
+/** Structured content and readable text of one turn, for every tool that sends one. */
+export function turnResult(clientEmail: string, turn: TurnOutcome) {
+  const messages = turn.messages.map(flattenMessage);
+  const reply = replyText(messages);
+  const types = messages.map((message) => message.type).join(',');
+  return {
+    structured: {
+      client_email: clientEmail,
+      session_id: turn.sessionId,
+      sequence_id: turn.sequenceId,
+      reply,
+      message_types: types,
+      messages,
+    },
+    text: `${reply || '(The agent sent no text.)'}\n\n(Agentforce session ${turn.sessionId}, sequence ${turn.sequenceId}, message types: ${types || 'none'}.)`,
+  };
 }

@@ -1,12 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { ToolContext } from './tool-context.js';
-import { registerAuthenticate } from './tools/authenticate.js';
-import { registerCompleteAgentforceConversation } from './tools/complete-agentforce-conversation.js';
-import { registerCreateAgentSession } from './tools/create-agent-session.js';
-import { registerEndAgentSession } from './tools/end-agent-session.js';
-import { registerGetSessionStatus } from './tools/get-session-status.js';
-import { registerSendMessageToAgent } from './tools/send-message-to-agent.js';
+import type { ToolRequest, ToolSettings } from './tool-context.js';
+import { TOOLS } from './tools/index.js';
 
 export const SERVER_INFO = { name: 'agentforce-mcp', version: '0.1.0' } as const;
 
@@ -14,28 +9,30 @@ export const SERVER_INFO = { name: 'agentforce-mcp', version: '0.1.0' } as const
 // (it would validate elicitation answers), so one per container is plenty.
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
-const INSTRUCTIONS =
-  'Bridge to a Salesforce Agentforce agent. For a conversation, call complete-agentforce-conversation with the end user email and message; it handles authentication and sessions. The step-by-step tools (authenticate, create-agent-session, send-message-to-agent, get-session-status, end-agent-session) give finer control.';
+/** The server instructions, written from the registry so they always name the tools there are. */
+export const INSTRUCTIONS = (() => {
+  const [first, ...rest] = TOOLS;
+  const steps = rest.map((tool) => `${tool.name} (${tool.summary})`).join('; ');
+  return `Bridge to a Salesforce Agentforce agent. For a conversation, call ${first?.name} with the end user email and message: it ${first?.summary}. The step-by-step tools give finer control: ${steps}.`;
+})();
 
 /**
  * Builds a fresh MCP server for one request. Never share one across requests: the SDK's stateless
  * transport is single-use, and a shared server leaked responses across clients (CVE-2026-25536).
  *
  * @example
- * const server = buildServer(context);
+ * const server = buildServer(settings, { owner, signal, record });
  * await server.connect(transport);
  */
-export function buildServer(context: ToolContext): McpServer {
+export function buildServer(settings: ToolSettings, request: ToolRequest): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {} },
     instructions: INSTRUCTIONS,
     jsonSchemaValidator,
   });
-  registerAuthenticate(server, context);
-  registerCreateAgentSession(server, context);
-  registerSendMessageToAgent(server, context);
-  registerGetSessionStatus(server, context);
-  registerCompleteAgentforceConversation(server, context);
-  registerEndAgentSession(server, context);
+  for (const tool of TOOLS) tool.register(server, settings, request);
+  // Registering a tool makes the SDK advertise `listChanged: true`; this server never sends that
+  // notification (the tool set is fixed for a container's life), so say so.
+  server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
 }

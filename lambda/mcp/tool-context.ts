@@ -7,14 +7,25 @@ export interface ToolCallRecord {
   errorCode?: string;
 }
 
-/** Everything a tool needs for one request. Built per request; holds no cross-request state. */
-export interface ToolContext {
+/** Per container: what every tool may use. Built once; holds no per-request state. */
+export interface ToolSettings {
   readonly conversations: ConversationService;
-  /** Owner of the client-email records this request may touch (inbound principal, or `anonymous`). */
-  readonly owner: string;
   readonly toolDeadlineMs: number;
   readonly maxMessageChars: number;
+}
+
+/** Per request: who is calling, and this request's lifetime and log record. */
+export interface ToolRequest {
+  /** Owner of the client-email records this request may touch (inbound principal, or `anonymous`). */
+  readonly owner: string;
   /** Aborts when the Lambda invocation is about to time out. */
   readonly signal: AbortSignal;
   readonly record: ToolCallRecord;
+}
+
+/** What a tool body receives: the use cases, the caller, and a signal that also fires at the tool deadline. */
+export interface ToolCall {
+  readonly conversations: ConversationService;
+  readonly owner: string;
+  readonly signal: AbortSignal;
 }

@@ -10,7 +10,7 @@ export class StateError extends Error {
  * Another request holds the record's lease and did not give it back within `waitMs`, or the
  * caller's signal aborted while waiting.
  */
-export class SessionBusyError extends StateError {
+export class LeaseBusyError extends StateError {
   /** The email whose lease could not be had. */
   readonly clientEmail: string;
   /** How long the store kept trying, in ms. */
@@ -18,7 +18,7 @@ export class SessionBusyError extends StateError {
 
   constructor(clientEmail: string, waitedMs: number, options?: ErrorOptions) {
     super('Another request for this client is still in progress; try again shortly.', options);
-    this.name = 'SessionBusyError';
+    this.name = 'LeaseBusyError';
     this.clientEmail = clientEmail;
     this.waitedMs = waitedMs;
   }

@@ -46,7 +46,7 @@ export interface Lease {
 export interface AcquireLeaseOptions {
   /** How long the lease lives if never released (the holder died): tool deadline plus a margin. */
   readonly leaseMs: number;
-  /** How long to keep trying while another holder has the lease, before `SessionBusyError`. */
+  /** How long to keep trying while another holder has the lease, before `LeaseBusyError`. */
   readonly waitMs: number;
   /** Aborts waiting (the tool call's deadline). */
   readonly signal?: AbortSignal;
@@ -87,7 +87,7 @@ export interface SessionStore {
   /**
    * Takes the record's lease (creating the record if needed) and the next sequence id in one
    * atomic write. Waits with jittered backoff while another holder has a live lease.
-   * @throws SessionBusyError when the lease cannot be had within `waitMs` (or `signal` aborts)
+   * @throws LeaseBusyError when the lease cannot be had within `waitMs` (or `signal` aborts)
    * @throws OwnerMismatchError when the record belongs to another caller
    */
   acquireLease(clientEmail: string, owner: string, options: AcquireLeaseOptions): Promise<Lease>;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SessionBusyError } from './errors.js';
+import { LeaseBusyError } from './errors.js';
 
 /** Requests an adapter sent (DynamoDB) or operations it served (memory); for benchmarks. */
 export interface StoreStats {
@@ -44,7 +44,7 @@ export interface RetryWhileBusyOptions {
  * Calls `attempt` until it returns a value, sleeping with full-jitter exponential backoff
  * (15 ms doubling to 250 ms) between tries. `attempt` returns `undefined` while the lease is busy
  * and throws for anything that waiting cannot fix.
- * @throws SessionBusyError when `waitMs` runs out or `signal` aborts
+ * @throws LeaseBusyError when `waitMs` runs out or `signal` aborts
  */
 export async function retryWhileBusy<T>(
   options: RetryWhileBusyOptions,
@@ -54,7 +54,7 @@ export async function retryWhileBusy<T>(
   // Waiting is measured on the monotonic clock: an injected `now` drives records, not sleeps.
   const started = performance.now();
   const busy = (cause?: unknown) =>
-    new SessionBusyError(clientEmail, Math.round(performance.now() - started), { cause });
+    new LeaseBusyError(clientEmail, Math.round(performance.now() - started), { cause });
   for (let retry = 0; ; retry++) {
     // A caller whose deadline has passed cannot use a lease, and taking one would block others.
     if (signal?.aborted) throw busy(signal.reason);

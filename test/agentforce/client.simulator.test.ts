@@ -4,12 +4,12 @@ import {
   AgentforceClient,
   AgentforceConfigError,
   AgentNotFoundError,
+  AgentSessionLockedError,
   BadRequestError,
   DeadlineExceededError,
   MalformedResponseError,
   RateLimitedError,
   type RetryPolicy,
-  SessionBusyError,
   SessionNotFoundError,
   type StreamEvent,
   staticCredentials,
@@ -365,7 +365,7 @@ describe('Class: AgentforceClient (against the simulator)', () => {
       expect(sim.counters.refusedBusy).toBeGreaterThanOrEqual(1);
     });
 
-    it('throws SessionBusyError when the session stays locked (423)', async () => {
+    it('throws AgentSessionLockedError when the session stays locked (423)', async () => {
       // Prepare
       sim.configure({ latencyMs: 400 });
       const { client } = connect({ realSleep: true, retry: { busyDelayMs: 40, busyAttempts: 3 } });
@@ -379,7 +379,7 @@ describe('Class: AgentforceClient (against the simulator)', () => {
       );
 
       // Assess
-      expect(error).toBeInstanceOf(SessionBusyError);
+      expect(error).toBeInstanceOf(AgentSessionLockedError);
       expect(error).toMatchObject({ sessionId, status: 423, retryable: true });
       expect(sim.counters.refusedBusy).toBe(3);
       await first;

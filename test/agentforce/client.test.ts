@@ -4,12 +4,12 @@ import {
   AgentforceClient,
   AgentforceConfigError,
   AgentNotFoundError,
+  AgentSessionLockedError,
   BadRequestError,
   DeadlineExceededError,
   MalformedResponseError,
   RateLimitedError,
   type RetryPolicy,
-  SessionBusyError,
   SessionNotFoundError,
   type StreamEvent,
   staticCredentials,
@@ -542,7 +542,7 @@ describe('Class: AgentforceClient', () => {
       expect(sleeps).toEqual([300, 300]);
     });
 
-    it('throws SessionBusyError when the session stays locked', async () => {
+    it('throws AgentSessionLockedError when the session stays locked', async () => {
       // Prepare
       const { client, api } = setup(() =>
         json(423, { status: 423, message: 'Session Already Locked Exception' })
@@ -552,7 +552,7 @@ describe('Class: AgentforceClient', () => {
       const error = await caught(() => send(client));
 
       // Assess
-      expect(error).toBeInstanceOf(SessionBusyError);
+      expect(error).toBeInstanceOf(AgentSessionLockedError);
       expect(error).toMatchObject({ sessionId: SESSION_ID, status: 423, retryable: true });
       expect(api).toHaveLength(4);
     });

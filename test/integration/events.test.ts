@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { lambdaContext } from '../../local/function-url-event.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
@@ -36,20 +37,24 @@ describe('Sample events (events/*.json)', () => {
     expect(result.json?.result.protocolVersion).toBe('2025-06-18');
   });
 
-  it('tools/list lists the six tools', async () => {
+  it('tools/list lists every registered tool', async () => {
     const result = await invoke('tools-list');
-    expect(result.json?.result.tools).toHaveLength(6);
+    expect(result.json?.result.tools).toHaveLength(TOOL_NAMES.length);
   });
 
   it('runs one tools/call per tool, in conversation order, without a tool error', async () => {
-    for (const name of [
-      'call-authenticate',
-      'call-create-agent-session',
-      'call-send-message-to-agent',
-      'call-get-session-status',
-      'call-complete-agentforce-conversation',
-      'call-end-agent-session',
-    ]) {
+    const order = [
+      'authenticate',
+      'create-agent-session',
+      'send-message-to-agent',
+      'get-session-status',
+      'complete-agentforce-conversation',
+      'end-agent-session',
+    ];
+    // A new tool needs a sample event (local/make-events.ts) and a place in this order.
+    expect([...order].sort()).toEqual([...TOOL_NAMES].sort());
+    for (const tool of order) {
+      const name = `call-${tool}`;
       const result = await invoke(name);
       expect(result.statusCode, name).toBe(200);
       expect(result.json?.result.isError, name).toBeFalsy();

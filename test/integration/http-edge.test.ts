@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { type Harness, MCP_URL, rpcRequest, startHarness } from '../helpers/harness.js';
 
 let harness: Harness;
@@ -148,7 +149,23 @@ describe('HTTP edge: Origin and Host (DNS rebinding)', () => {
 });
 
 describe('HTTP edge: tools/list', () => {
-  it('lists six kebab-case tools with flat schemas, output schemas and annotations', async () => {
+  it.each([
+    ['without jsonrpc', { id: 4, method: 'tools/list' }],
+    ['with jsonrpc 1.0', { jsonrpc: '1.0', id: 5, method: 'tools/list' }],
+  ])('refuses a tools/list %s after a valid one, exactly as the first time', async (_, body) => {
+    // Prepare: a valid call first, so any warm-path shortcut would be in place.
+    const warm = await harness.fetch(rpcRequest({ jsonrpc: '2.0', id: 3, method: 'tools/list' }));
+    expect(warm.status).toBe(200);
+
+    // Act
+    const response = await harness.fetch(rpcRequest(body));
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 } });
+  });
+
+  it('lists every registered tool, kebab-case, with flat schemas, output schemas and annotations', async () => {
     const response = await harness.fetch(
       rpcRequest({ jsonrpc: '2.0', id: 3, method: 'tools/list' })
     );
@@ -156,14 +173,7 @@ describe('HTTP edge: tools/list', () => {
       result: { tools: Array<Record<string, unknown> & { name: string }> };
     };
     const names = body.result.tools.map((tool) => tool.name).sort();
-    expect(names).toEqual([
-      'authenticate',
-      'complete-agentforce-conversation',
-      'create-agent-session',
-      'end-agent-session',
-      'get-session-status',
-      'send-message-to-agent',
-    ]);
+    expect(names).toEqual([...TOOL_NAMES].sort());
     for (const tool of body.result.tools) {
       expect(tool.name).toMatch(/^[a-z][a-z0-9-]{0,63}$/);
       expect(tool.outputSchema).toBeDefined();

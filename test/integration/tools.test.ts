@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { callTool, type Harness, startHarness, textOf } from '../helpers/harness.js';
 
 let harness: Harness;
@@ -175,24 +176,56 @@ describe('Tools: step by step', () => {
 });
 
 describe('Tools: input validation', () => {
-  it('rejects an invalid email as a tool error without calling Salesforce', async () => {
-    const before = harness.simulator.counters.sessionsStarted;
-    const result = await callTool(client, 'complete-agentforce-conversation', {
-      client_email: 'not-an-email',
-      message: 'Hi',
-    });
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/client_email/);
-    expect(harness.simulator.counters.sessionsStarted).toBe(before);
+  const INVALID_INPUT =
+    /^The tool arguments are invalid: .+\. Fix them and call again\. \[INVALID_INPUT\]$/;
+
+  it.each(TOOL_NAMES)(
+    '%s answers an invalid email with [INVALID_INPUT] and calls nothing upstream',
+    async (name) => {
+      // Prepare
+      const before = { ...harness.simulator.counters };
+
+      // Act
+      const result = await callTool(client, name, {
+        client_email: 'not-an-email',
+        message: 'Hi',
+      });
+
+      // Assess
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(INVALID_INPUT);
+      expect(textOf(result)).toContain('client_email: must be an email address');
+      expect(textOf(result)).not.toContain('not-an-email');
+      expect(textOf(result)).not.toMatch(/MCP error|-32602|invalid_format/);
+      expect(harness.simulator.counters.sessionsStarted).toBe(before.sessionsStarted);
+      expect(harness.simulator.counters.messagesReceived).toBe(before.messagesReceived);
+    }
+  );
+
+  it('names every missing argument', async () => {
+    const result = await callTool(client, 'send-message-to-agent', {});
+    expect(textOf(result)).toMatch(INVALID_INPUT);
+    expect(textOf(result)).toContain('client_email: is required; message: is required');
   });
 
-  it('rejects an oversized message as a tool error', async () => {
+  it('answers an oversized message with the limit and what to do', async () => {
     const result = await callTool(client, 'complete-agentforce-conversation', {
       client_email: email(),
       message: 'x'.repeat(10_001),
     });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/message/);
+    expect(textOf(result)).toMatch(INVALID_INPUT);
+    expect(textOf(result)).toContain(
+      'message: must be at most 10000 characters; shorten the message'
+    );
+  });
+
+  it('answers a blank message as empty, after trimming', async () => {
+    const result = await callTool(client, 'send-message-to-agent', {
+      client_email: email(),
+      message: '   ',
+    });
+    expect(textOf(result)).toContain('message: must not be empty');
   });
 
   it('normalises the email so case does not split a conversation', async () => {

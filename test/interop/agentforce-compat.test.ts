@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import {
   callTool,
   type Harness,
@@ -20,14 +21,6 @@ import {
 const AGENTFORCE_VERSION = '2025-06-18';
 /** Accept as a lenient server-to-server client may send it: JSON only, no SSE. */
 const JSON_ONLY = { accept: 'application/json' };
-const EXPECTED_TOOLS = [
-  'authenticate',
-  'create-agent-session',
-  'send-message-to-agent',
-  'get-session-status',
-  'complete-agentforce-conversation',
-  'end-agent-session',
-];
 
 interface RpcAnswer<T> {
   readonly status: number;
@@ -75,8 +68,8 @@ describe('Agentforce compatibility: tools/list over the wire', () => {
   });
   afterAll(() => harness.close());
 
-  it('returns exactly the six bridge tools', () => {
-    expect(tools.map((tool) => tool.name).sort()).toEqual([...EXPECTED_TOOLS].sort());
+  it('returns exactly the registered tools', () => {
+    expect(tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES].sort());
   });
 
   it('returns names valid under the spec, Agentforce as printed and the no-underscore reading', () => {

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { freePort } from '../../local/dynamodb-local.js';
 import { agentforceProblems, type WireTool } from './agentforce-rules.js';
 import { REQUIRED_SCENARIOS, runConformance } from './conformance.js';
@@ -86,6 +87,12 @@ function conversation(clientEmail: string) {
   ] as const;
 }
 
+// A tool added to the registry must be given its place in the conversation above.
+const conversationTools = conversation('x@example.com').map(({ tool }) => tool as string);
+if (conversationTools.sort().join() !== [...TOOL_NAMES].sort().join()) {
+  throw new Error('test/interop/run.ts: conversation() must call every registered tool');
+}
+
 /** What a successful call's structured content must show, beyond matching the schema. */
 const EXPECTED_CONTENT: Readonly<Record<string, Record<string, unknown>>> = {
   authenticate: { authenticated: true },
@@ -108,15 +115,18 @@ function failureDetail(run: InspectorRun): string {
   return `exit ${run.command.code}: ${short(run.command.stderr.split('\n').slice(-3).join(' '))}`;
 }
 
-/** tools/list through the Inspector: exit 0, the six tools, no Agentforce or portability problem. */
+/** tools/list through the Inspector: exit 0, every registered tool, no Agentforce or portability problem. */
 async function inspectorList(phase: string, url: string, headers: string[], base: Base) {
   const run = await runInspector({ url, method: 'tools/list', strict: true, headers, ...base });
   const tools = (run.result?.tools ?? []) as WireTool[];
   const problems = agentforceProblems(tools);
-  const ok = run.command.code === INSPECTOR_EXIT.ok && tools.length === 6 && problems.length === 0;
+  const ok =
+    run.command.code === INSPECTOR_EXIT.ok &&
+    tools.length === TOOL_NAMES.length &&
+    problems.length === 0;
   record({
     phase,
-    check: 'Inspector tools/list --strict (6 tools, Agentforce rules)',
+    check: `Inspector tools/list --strict (${TOOL_NAMES.length} tools, Agentforce rules)`,
     ok,
     ms: run.command.ms,
     detail: ok
@@ -296,7 +306,10 @@ async function mcpRemote(
       arguments: { client_email: `mcp-remote-${Date.now()}@example.com`, message: 'Hello' },
     })) as CallToolResult;
     const content = result.structuredContent as { session_created?: boolean } | undefined;
-    ok = tools.length === 6 && result.isError !== true && content?.session_created === true;
+    ok =
+      tools.length === TOOL_NAMES.length &&
+      result.isError !== true &&
+      content?.session_created === true;
     detail = `${tools.length} tools; complete-agentforce-conversation ${
       result.isError
         ? `isError: ${short(JSON.stringify(result.content), 80)}`

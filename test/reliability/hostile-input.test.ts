@@ -179,6 +179,7 @@ describe('Hostile input (fast): tool arguments', () => {
         expect(invocation.crashed).toBe(false);
         const body = invocation.crashed ? '' : (invocation.result.body ?? '');
         expect(JSON.parse(body)).toMatchObject({ result: { isError: true } });
+        expect(body).toContain('[INVALID_INPUT]');
       }),
       { numRuns: RUNS }
     );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { LeaseLostError, OwnerMismatchError, SessionBusyError } from '../../lambda/state/errors.js';
+import { LeaseBusyError, LeaseLostError, OwnerMismatchError } from '../../lambda/state/errors.js';
 import type { SessionStore } from '../../lambda/state/session-store.js';
 import type { StoreStats } from '../../lambda/state/store-support.js';
 
@@ -209,7 +209,7 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         expect(performance.now() - started).toBeGreaterThanOrEqual(95);
       });
 
-      it('throws SessionBusyError after waitMs when the holder never releases', async () => {
+      it('throws LeaseBusyError after waitMs when the holder never releases', async () => {
         // Prepare
         const store = await makeStore();
         const email = uniqueEmail();
@@ -222,14 +222,14 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         // Assess
         const error = await result.catch((err: unknown) => err);
         const elapsed = performance.now() - started;
-        expect(error).toBeInstanceOf(SessionBusyError);
-        expect(error).toMatchObject({ name: 'SessionBusyError', clientEmail: email });
+        expect(error).toBeInstanceOf(LeaseBusyError);
+        expect(error).toMatchObject({ name: 'LeaseBusyError', clientEmail: email });
         expect(elapsed).toBeGreaterThanOrEqual(195);
         expect(elapsed).toBeLessThan(1_500);
         expect((await store.get(email))?.lastSequenceId).toBe(1);
       });
 
-      it('throws SessionBusyError soon after the signal aborts while waiting', async () => {
+      it('throws LeaseBusyError soon after the signal aborts while waiting', async () => {
         // Prepare
         const store = await makeStore();
         const email = uniqueEmail();
@@ -247,12 +247,12 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
 
         // Assess
         const error = await result.catch((err: unknown) => err);
-        expect(error).toBeInstanceOf(SessionBusyError);
+        expect(error).toBeInstanceOf(LeaseBusyError);
         expect((error as Error).cause).toEqual(new Error('deadline'));
         expect(performance.now() - started).toBeLessThan(1_500);
       });
 
-      it('throws SessionBusyError without writing when the signal has already aborted', async () => {
+      it('throws LeaseBusyError without writing when the signal has already aborted', async () => {
         // Prepare
         const store = await makeStore();
         const email = uniqueEmail();
@@ -265,7 +265,7 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         });
 
         // Assess
-        await expect(result).rejects.toBeInstanceOf(SessionBusyError);
+        await expect(result).rejects.toBeInstanceOf(LeaseBusyError);
         expect(store.stats.writes).toBe(writesBefore);
         expect(await store.get(email)).toBeUndefined();
       });

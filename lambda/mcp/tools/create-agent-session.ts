@@ -1,54 +1,40 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
-import { clientEmailInput, flattenMessage, replyText } from '../schemas.js';
-import type { ToolContext } from '../tool-context.js';
-import { runTool, success } from '../tool-result.js';
-
-/** Built once per container: zod schemas are costly to construct on every request. */
-const outputSchema = {
-  client_email: z.string().describe('The normalised client email.'),
-  session_id: z.string().describe('The new Agentforce session id.'),
-  greeting: z.string().describe("The agent's greeting."),
-  ended_session_id: z
-    .string()
-    .describe('The previous session that was ended, or empty when there was none.'),
-};
+import { defineTool } from '../define-tool.js';
+import { clientInput, flattenMessage, replyText } from '../schemas.js';
 
 /** `create-agent-session`: starts a session with the configured agent, ending the previous one first. */
-export function registerCreateAgentSession(server: McpServer, context: ToolContext): void {
-  server.registerTool(
-    'create-agent-session',
-    {
-      title: 'Create an agent session',
-      description:
-        "Starts a new conversation with the Agentforce agent for this client and returns the agent's greeting. Ends the client's previous session first.",
-      inputSchema: { client_email: clientEmailInput },
-      outputSchema,
-      annotations: {
-        title: 'Create an agent session',
-        readOnlyHint: false,
-        destructiveHint: true,
-        idempotentHint: false,
-        openWorldHint: true,
+export const createAgentSession = defineTool({
+  name: 'create-agent-session',
+  title: 'Create an agent session',
+  description:
+    "Starts a new conversation with the Agentforce agent for this client and returns the agent's greeting. Ends the client's previous session first.",
+  summary: "starts a new session (ending the client's previous one)",
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: false,
+    openWorldHint: true,
+  },
+  input: () => clientInput,
+  output: {
+    client_email: z.string().describe('The normalised client email.'),
+    session_id: z.string().describe('The new Agentforce session id.'),
+    greeting: z.string().describe("The agent's greeting."),
+    ended_session_id: z
+      .string()
+      .describe('The previous session that was ended, or empty when there was none.'),
+  },
+  async run({ client_email }, { conversations, owner, signal }) {
+    const created = await conversations.createSession({ clientEmail: client_email, owner }, signal);
+    const greeting = replyText(created.greeting.map(flattenMessage));
+    return {
+      structured: {
+        client_email,
+        session_id: created.sessionId,
+        greeting,
+        ended_session_id: created.endedSessionId ?? '',
       },
-    },
-    ({ client_email }) =>
-      runTool('create-agent-session', context, async (signal) => {
-        const clientEmail = client_email;
-        const created = await context.conversations.createSession(
-          { clientEmail, owner: context.owner },
-          signal
-        );
-        const greeting = replyText(created.greeting.map(flattenMessage));
-        return success(
-          {
-            client_email: clientEmail,
-            session_id: created.sessionId,
-            greeting,
-            ended_session_id: created.endedSessionId ?? '',
-          },
-          `${greeting || 'Session started.'}\n\n(Agentforce session ${created.sessionId}${created.endedSessionId ? `; ended previous session ${created.endedSessionId}` : ''}. Next: send-message-to-agent.)`
-        );
-      })
-  );
-}
+      text: `${greeting || 'Session started.'}\n\n(Agentforce session ${created.sessionId}${created.endedSessionId ? `; ended previous session ${created.endedSessionId}` : ''}. Next: send-message-to-agent.)`,
+    };
+  },
+});

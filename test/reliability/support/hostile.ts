@@ -1,17 +1,11 @@
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import type { FunctionUrlResult } from '../../../lambda/http/function-url.js';
+import { TOOL_NAMES } from '../../../lambda/mcp/tools/index.js';
 import { type FunctionUrlHandler, lambdaContext } from '../../../local/function-url-event.js';
 
 /** The server's tools and a few real MCP methods, so generated calls often get deep. */
-export const TOOLS = [
-  'authenticate',
-  'create-agent-session',
-  'send-message-to-agent',
-  'get-session-status',
-  'complete-agentforce-conversation',
-  'end-agent-session',
-] as const;
+export const TOOLS = TOOL_NAMES;
 
 const METHODS = [
   'initialize',
@@ -40,7 +34,7 @@ const INTERNAL_DETAIL: readonly RegExp[] = [
   /(?:\/work\/|\/home\/|\/var\/task\/|\/var\/runtime\/|\/opt\/nodejs|\/tmp\/|node_modules)/,
   /\.(?:ts|js|mjs|cjs):\d+(?::\d+)?/,
   /\b(?:TypeError|ReferenceError|RangeError|SyntaxError|EvalError|URIError|ZodError|DOMException|AbortError|TimeoutError)\b/,
-  /\b(?:StateError|StoreUnavailableError|SessionBusyError|OwnerMismatchError|LeaseLostError|NoSessionError|ConversationError|ToolDeadlineError|CredentialsUnavailableError|TurnFailedAfterSessionStart)\b/,
+  /\b(?:StateError|StoreUnavailableError|LeaseBusyError|AgentSessionLockedError|OwnerMismatchError|LeaseLostError|NoSessionError|ConversationError|ToolDeadlineError|CredentialsUnavailableError|TurnFailedAfterSessionStart)\b/,
   /\b(?:AgentforceError|AgentforceAuthError|AgentforceConfigError|UpstreamError|MalformedResponseError|RateLimitedError|DeadlineExceededError|SessionNotFoundError|AgentNotFoundError|BadRequestError)\b/,
   /\b(?:ConditionalCheckFailedException|ProvisionedThroughputExceededException|ThrottlingException|ResourceNotFoundException|ValidationException|UnrecognizedClientException|InternalServiceError)\b/,
   /\bError: /,

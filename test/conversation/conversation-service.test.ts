@@ -1,0 +1,229 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  AgentforceClient,
+  AgentSessionLockedError,
+  staticCredentials,
+  TokenProvider,
+} from '../../lambda/agentforce/index.js';
+import { ConversationService } from '../../lambda/conversation/conversation-service.js';
+import { NoSessionError } from '../../lambda/conversation/errors.js';
+import { LeaseBusyError, OwnerMismatchError } from '../../lambda/state/errors.js';
+import { MemorySessionStore } from '../../lambda/state/memory-session-store.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { caught } from '../agentforce/helpers.js';
+
+/**
+ * The use cases on their own: the in-memory store (the contract suite pins it to the DynamoDB
+ * adapter) and the real Agent API client against the simulator. Tool wording and the HTTP edge are
+ * tested elsewhere; here only what the service promises.
+ */
+
+const OWNER = 'client-a';
+const IDLE_MS = 600_000;
+
+let sim: Simulator;
+let store: MemorySessionStore;
+/** Added to the real clock, so a test can jump ahead in time. */
+let skew = 0;
+const now = () => Date.now() + skew;
+let service: ConversationService;
+let emailCounter = 0;
+
+const email = () => `user-${++emailCounter}@example.com`;
+const signal = () => AbortSignal.timeout(10_000);
+
+function createService(overrides: { leaseWaitMs?: number } = {}): ConversationService {
+  const tokens = new TokenProvider({
+    myDomainUrl: sim.url,
+    credentials: staticCredentials(sim.credentials),
+  });
+  const agentforce = new AgentforceClient({ tokens, myDomainUrl: sim.url, apiUrl: sim.url });
+  return new ConversationService({
+    store,
+    agentforce,
+    tokens,
+    agentId: sim.agentId,
+    bypassUser: true,
+    leaseMs: 15_000,
+    leaseWaitMs: overrides.leaseWaitMs ?? 5_000,
+    sessionIdleMs: IDLE_MS,
+    now,
+  });
+}
+
+beforeAll(async () => {
+  sim = await startSimulator({ sequenceIdMode: 'strict' });
+});
+afterAll(() => sim.close());
+beforeEach(() => {
+  skew = 0;
+  store = new MemorySessionStore({ now });
+  service = createService();
+});
+
+describe('Class: ConversationService', () => {
+  describe('Method: authenticate', () => {
+    it('records the client as authenticated with no session', async () => {
+      const clientEmail = email();
+      const record = await service.authenticate({ clientEmail, owner: OWNER }, signal());
+      expect(record).toMatchObject({ clientEmail, owner: OWNER });
+      expect(record.authenticatedAt).toBeCloseTo(now(), -3);
+      expect(record.sessionId).toBeUndefined();
+    });
+  });
+
+  describe('Method: createSession', () => {
+    it('starts a session, stores it and returns the greeting', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      const created = await service.createSession(caller, signal());
+      expect(created.greeting.length).toBeGreaterThan(0);
+      expect(created.endedSessionId).toBeUndefined();
+      const { record } = await service.status(caller);
+      expect(record).toMatchObject({ sessionId: created.sessionId, lastSequenceId: 0 });
+    });
+
+    it('ends the previous session upstream before starting the next', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      const first = await service.createSession(caller, signal());
+      const endedBefore = sim.counters.sessionsEnded;
+      const second = await service.createSession(caller, signal());
+      expect(second.endedSessionId).toBe(first.sessionId);
+      expect(sim.counters.sessionsEnded).toBe(endedBefore + 1);
+    });
+  });
+
+  describe('Method: sendMessage', () => {
+    it('throws NoSessionError without calling the agent when no session is open', async () => {
+      const before = sim.counters.messagesReceived;
+      const error = await caught(() =>
+        service.sendMessage({ clientEmail: email(), owner: OWNER }, 'Hi', signal())
+      );
+      expect(error).toBeInstanceOf(NoSessionError);
+      expect(sim.counters.messagesReceived).toBe(before);
+    });
+
+    it('sends increasing sequence ids that the strict simulator accepts', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      const { sessionId } = await service.createSession(caller, signal());
+      const first = await service.sendMessage(caller, 'One', signal());
+      const second = await service.sendMessage(caller, 'Two', signal());
+      expect(second.sequenceId).toBeGreaterThan(first.sequenceId);
+      expect(sim.counters.sequenceIds.get(sessionId)).toEqual([
+        first.sequenceId,
+        second.sequenceId,
+      ]);
+      expect(second.messages.length).toBeGreaterThan(0);
+    });
+
+    it('forgets a session that expired upstream so the next converse starts a new one', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      const { sessionId } = await service.createSession(caller, signal());
+      sim.expireSession(sessionId);
+      await expect(service.sendMessage(caller, 'Hi', signal())).rejects.toMatchObject({
+        name: 'SessionNotFoundError',
+      });
+      expect((await service.status(caller)).record?.sessionId).toBeUndefined();
+    });
+
+    it('serialises concurrent turns of one client, so the agent never answers 423', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      const { sessionId } = await service.createSession(caller, signal());
+      const turns = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => service.sendMessage(caller, `Turn ${i}`, signal()))
+      );
+      const ids = turns.map((turn) => turn.sequenceId).sort((a, b) => a - b);
+      expect(new Set(ids).size).toBe(8);
+      expect(sim.counters.refusedBusy).toBe(0);
+      expect(sim.counters.sequenceIds.get(sessionId)).toHaveLength(8);
+    });
+
+    it('throws LeaseBusyError, not the agent 423, when another turn holds the lease too long', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      await service.createSession(caller, signal());
+      sim.configure({ latencyMs: 600 });
+      const impatient = createService({ leaseWaitMs: 100 });
+      try {
+        const slow = service.sendMessage(caller, 'Slow', signal());
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const error = await caught(() => impatient.sendMessage(caller, 'Fast', signal()));
+        expect(error).toBeInstanceOf(LeaseBusyError);
+        expect(error).not.toBeInstanceOf(AgentSessionLockedError);
+        await slow;
+      } finally {
+        sim.configure({ latencyMs: 0 });
+      }
+    });
+  });
+
+  describe('Method: converse', () => {
+    it('starts a session on first use and reuses it on the next call', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      const first = await service.converse(caller, 'Hello', signal());
+      const second = await service.converse(caller, 'Again', signal());
+      expect(first.newSession?.replacedExpired).toBe(false);
+      expect(second.newSession).toBeUndefined();
+      expect(second.sessionId).toBe(first.sessionId);
+      expect(second.sequenceId).toBeGreaterThan(first.sequenceId);
+    });
+
+    it('replaces a session that expired upstream within the same call', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      const first = await service.converse(caller, 'Hello', signal());
+      sim.expireSession(first.sessionId);
+      const second = await service.converse(caller, 'Still there?', signal());
+      expect(second.sessionId).not.toBe(first.sessionId);
+      expect(second.newSession?.replacedExpired).toBe(true);
+      expect((await service.status(caller)).record?.sessionId).toBe(second.sessionId);
+    });
+  });
+
+  describe('Method: status', () => {
+    it('reports a session idle longer than sessionIdleMs as likely expired', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      await service.converse(caller, 'Hello', signal());
+      expect((await service.status(caller)).likelyExpired).toBe(false);
+      skew += IDLE_MS + 1;
+      expect((await service.status(caller)).likelyExpired).toBe(true);
+    });
+
+    it('reports nothing for an unknown client', async () => {
+      expect(await service.status({ clientEmail: email(), owner: OWNER })).toEqual({
+        likelyExpired: false,
+      });
+    });
+
+    it("refuses another owner's client", async () => {
+      const clientEmail = email();
+      await service.authenticate({ clientEmail, owner: OWNER }, signal());
+      await expect(service.status({ clientEmail, owner: 'client-b' })).rejects.toBeInstanceOf(
+        OwnerMismatchError
+      );
+    });
+  });
+
+  describe('Method: endSession', () => {
+    it('ends the open session upstream and clears it', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      const { sessionId } = await service.createSession(caller, signal());
+      const live = sim.counters.liveSessions;
+      expect(await service.endSession(caller, signal())).toEqual({ endedSessionId: sessionId });
+      expect(sim.counters.liveSessions).toBe(live - 1);
+      expect((await service.status(caller)).record?.sessionId).toBeUndefined();
+    });
+
+    it('succeeds without calling the agent when no session is open', async () => {
+      const ended = sim.counters.sessionsEnded;
+      expect(await service.endSession({ clientEmail: email(), owner: OWNER }, signal())).toEqual(
+        {}
+      );
+      expect(sim.counters.sessionsEnded).toBe(ended);
+    });
+
+    it('treats a session already gone upstream as ended', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      const { sessionId } = await service.createSession(caller, signal());
+      sim.expireSession(sessionId);
+      expect(await service.endSession(caller, signal())).toEqual({ endedSessionId: sessionId });
+    });
+  });
+});
