@@ -20,6 +20,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../lambda/observability/metric-names.js';
+import { PLACEHOLDER_CLIENT_ID } from '../lambda/secrets/placeholder.js';
 import type { StackConfig } from './config.js';
 import { deploymentProblems } from './deploy-checks.js';
 import { StackConfigError } from './errors.js';
@@ -256,7 +257,7 @@ export class McpServerStack extends Stack {
       description:
         'Salesforce External Client App credentials (JSON: SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET)',
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ SALESFORCE_CLIENT_ID: 'REPLACE_WITH_CONSUMER_KEY' }),
+        secretStringTemplate: JSON.stringify({ SALESFORCE_CLIENT_ID: PLACEHOLDER_CLIENT_ID }),
         generateStringKey: 'SALESFORCE_CLIENT_SECRET',
         excludePunctuation: true,
         passwordLength: 32,

@@ -46,6 +46,13 @@ const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>
     secretsErrors.CredentialsUnavailableError,
     () => new secretsErrors.CredentialsUnavailableError('The secret is missing.'),
   ],
+  [
+    secretsErrors.CredentialsNotSetError,
+    () =>
+      new secretsErrors.CredentialsNotSetError(
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sf-AbC123'
+      ),
+  ],
   [agentforceErrors.SessionNotFoundError, () => new agentforceErrors.SessionNotFoundError('s-1')],
   [
     agentforceErrors.AgentSessionLockedError,
@@ -101,6 +108,7 @@ const EXPECTED: Record<string, { code: string; says: string }> = {
   OwnerMismatchError: { code: 'FORBIDDEN_CLIENT', says: 'in use by another caller' },
   StoreUnavailableError: { code: 'STATE_UNAVAILABLE', says: 'nothing was sent to the agent' },
   CredentialsUnavailableError: { code: 'CREDENTIALS_UNAVAILABLE', says: 'Retry in a minute' },
+  CredentialsNotSetError: { code: 'CREDENTIALS_NOT_SET', says: 'put-secret-value --secret-id' },
   SessionNotFoundError: { code: 'SESSION_EXPIRED', says: 'expired or was ended' },
   RateLimitedError: { code: 'RATE_LIMITED', says: 'Retry in 8 seconds' },
   DeadlineExceededError: { code: 'DEADLINE', says: 'may still complete in Salesforce' },
