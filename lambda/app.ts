@@ -15,6 +15,7 @@ import { logger } from './logger.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord, ToolSettings } from './mcp/tool-context.js';
 import type { MetricsPort } from './observability/metrics.js';
+import { traceparentOf } from './observability/trace-context.js';
 
 /** What the HTTP application needs; built once per container. */
 export interface AppDependencies {
@@ -54,6 +55,7 @@ interface RequestLog extends ToolCallRecord {
   mcpMethod?: string;
   principal?: string;
   authRefused?: boolean;
+  traceparent?: string;
 }
 
 /**
@@ -126,6 +128,9 @@ export function createApp(deps: AppDependencies): App {
     const message = await readMessage(request, config.limits.maxBodyBytes);
     if (message instanceof Response) return message;
     log.mcpMethod = describeMethod(message.parsedBody);
+    // Every later line of this request carries the caller's trace; removed after the request line.
+    log.traceparent = traceparentOf(message.parsedBody, request.headers.get('traceparent'));
+    if (log.traceparent) logger.appendKeys({ traceparent: log.traceparent });
     return serveMcp(request, message, owner, options, log);
   }
 
@@ -190,6 +195,7 @@ export function createApp(deps: AppDependencies): App {
         principal: log.principal,
         latencyMs,
       });
+      if (log.traceparent) logger.removeKeys(['traceparent']);
     }
   };
 }
