@@ -102,6 +102,11 @@ const ATTRIBUTION = [
       "export { default as middy } from '@middy/core';",
   },
   {
+    id: 'metrics',
+    label: 'Powertools metrics (EMF)',
+    contents: "export { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';",
+  },
+  {
     id: 'jwt',
     label: 'aws-jwt-verify (inbound OAuth)',
     contents: "export { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';",
