@@ -1,6 +1,9 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { agentIdSchema } from '../lambda/config.js';
+import { DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS } from '../lambda/shared/deadline.js';
+import { parseList } from '../lambda/shared/list.js';
 import { StackConfigError } from './errors.js';
 
 /**
@@ -51,15 +54,9 @@ const blankToUndefined = (value: unknown) =>
 
 const text = z.string().trim();
 
-/** A comma-separated string (`-c allowedOrigins=a,b`) or a JSON array (cdk.json). */
+/** A list string as the function parses it (`-c allowedOrigins=a,b`), or a JSON array (cdk.json). */
 const list = z.preprocess(
-  (value) =>
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item !== '')
-      : (value ?? []),
+  (value) => (typeof value === 'string' ? parseList(value) : (value ?? [])),
   z.array(z.string().trim().min(1))
 );
 
@@ -90,12 +87,8 @@ const RETENTION_DAYS = Object.values(RetentionDays).filter(
 );
 
 const settingsSchema = z.object({
-  // Same shape the function checks (lambda/config.ts), so a typo fails at synth, not cold start.
-  agentId: text.pipe(
-    z.string().regex(/^0Xx[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, {
-      message: 'must be the 15- or 18-character agent id (starts with 0Xx)',
-    })
-  ),
+  // The function's own check (lambda/config.ts), so a typo fails at synth, not cold start.
+  agentId: text.pipe(agentIdSchema),
   myDomainUrl: httpsOrigin,
   apiUrl: httpsUrl.transform((value) => value.replace(/\/+$/, '')).optional(),
   authMode: z.enum(['cognito', 'jwt', 'none']).default('cognito'),
@@ -118,8 +111,8 @@ const settingsSchema = z.object({
   ),
   memorySize: int(128, 10_240).default(512),
   reservedConcurrency: int(1, 10_000).optional(),
-  // Agentforce gives a tool call 60 s; the function allows at most 55 s (lambda/config.ts).
-  toolDeadlineMs: int(5_000, 55_000).default(45_000),
+  // The same default and ceiling as the function (lambda/shared/deadline.ts).
+  toolDeadlineMs: int(5_000, MAX_TOOL_DEADLINE_MS).default(DEFAULT_TOOL_DEADLINE_MS),
   invokeMode: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toUpperCase() || undefined : value),
     z.enum(['BUFFERED', 'RESPONSE_STREAM']).default('BUFFERED')

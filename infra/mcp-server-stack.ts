@@ -19,8 +19,14 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_EXPOSE_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+} from '../lambda/http/rules.js';
 import { METRICS_NAMESPACE } from '../lambda/observability/metric-names.js';
 import { PLACEHOLDER_CLIENT_ID } from '../lambda/secrets/placeholder.js';
+import { invocationBudgetMs } from '../lambda/shared/deadline.js';
 import type { StackConfig } from './config.js';
 import { deploymentProblems } from './deploy-checks.js';
 import { StackConfigError } from './errors.js';
@@ -32,8 +38,6 @@ export const RESOURCE_SERVER_ID = 'agentforce-mcp';
 export const INVOKE_SCOPE = `${RESOURCE_SERVER_ID}/mcp.invoke`;
 /** Exactly what the session store calls (lambda/state/dynamodb-session-store.ts). */
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
-/** Seconds the function may run past the tool deadline to answer and release its lease. */
-const TIMEOUT_MARGIN_SECONDS = 5;
 
 const repoPath = (relative: string) => fileURLToPath(new URL(`../${relative}`, import.meta.url));
 
@@ -136,9 +140,7 @@ export class McpServerStack extends Stack {
 
     const auth = this.createAuthorization(config, removalPolicy);
     // The handler answers by the tool deadline; the margin lets it write state and reply.
-    const timeout = Duration.seconds(
-      Math.ceil(config.toolDeadlineMs / 1000) + TIMEOUT_MARGIN_SECONDS
-    );
+    const timeout = Duration.seconds(Math.ceil(invocationBudgetMs(config.toolDeadlineMs) / 1000));
     this.userPool = auth.cognito?.userPool;
 
     this.function = new NodejsFunction(this, 'McpFunction', {
@@ -211,16 +213,9 @@ export class McpServerStack extends Stack {
             cors: {
               allowedOrigins: config.allowedOrigins,
               allowedMethods: [lambda.HttpMethod.GET, lambda.HttpMethod.POST],
-              allowedHeaders: [
-                'authorization',
-                'content-type',
-                'accept',
-                'mcp-protocol-version',
-                'mcp-session-id',
-                'last-event-id',
-              ],
-              exposedHeaders: ['www-authenticate', 'mcp-session-id', 'mcp-protocol-version'],
-              maxAge: Duration.minutes(10),
+              allowedHeaders: [...CORS_ALLOW_HEADERS],
+              exposedHeaders: [...CORS_EXPOSE_HEADERS],
+              maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
             },
           }),
     });

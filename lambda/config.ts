@@ -1,15 +1,15 @@
 import * as z from 'zod';
 import { type AuthConfig, toAuthConfig } from './auth/config.js';
+import { DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS } from './shared/deadline.js';
+import { parseList } from './shared/list.js';
+import { DEFAULT_TTL_SECONDS } from './state/store-support.js';
 
-const commaList = z
-  .string()
-  .optional()
-  .transform((value) =>
-    (value ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0)
-  );
+const list = z.string().optional().transform(parseList);
+
+/** An agent (BotDefinition) id; `cdk synth` checks `agentId` with this same schema. */
+export const agentIdSchema = z.string().regex(/^0Xx[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, {
+  message: 'must be a 15- or 18-character agent (BotDefinition) id starting with 0Xx',
+});
 
 const positiveInt = (fallback: number, max?: number) => {
   const base = z.coerce.number().int().positive();
@@ -19,11 +19,8 @@ const positiveInt = (fallback: number, max?: number) => {
 const envSchema = z.object({
   TABLE_NAME: z.string().min(3).max(255),
   SALESFORCE_SERVER_URL: z.string().min(1),
-  SALESFORCE_AGENT_ID: z.string().regex(/^0Xx[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, {
-    message: 'must be a 15- or 18-character agent (BotDefinition) id starting with 0Xx',
-  }),
+  SALESFORCE_AGENT_ID: agentIdSchema,
   SALESFORCE_API_URL: z.url().optional(),
-  SALESFORCE_ORG_ID: z.string().optional(),
   SALESFORCE_SECRET_ARN: z.string().startsWith('arn:').optional(),
   SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
   SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
@@ -31,15 +28,17 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
-  // Agentforce gives a tool call 60 s; 45 s leaves room for cold start and the network.
-  TOOL_DEADLINE_MS: positiveInt(45_000, 55_000),
-  LEASE_WAIT_MS: positiveInt(20_000, 55_000),
+  TOOL_DEADLINE_MS: positiveInt(DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS),
+  LEASE_WAIT_MS: positiveInt(20_000, MAX_TOOL_DEADLINE_MS),
   MAX_MESSAGE_CHARS: positiveInt(10_000, 100_000),
   MAX_BODY_BYTES: positiveInt(1_048_576, 6_000_000),
   SESSION_IDLE_MINUTES: positiveInt(10),
-  STATE_TTL_HOURS: positiveInt(24 * 7),
-  ALLOWED_ORIGINS: commaList,
-  ALLOWED_HOSTS: commaList,
+  // One day, the store's own default: a record outlives its Agentforce session (idle-expired after
+  // minutes) only to keep `authenticatedAt` and the owner binding, and a week of end-user emails
+  // buys nothing a day does not.
+  STATE_TTL_HOURS: positiveInt(DEFAULT_TTL_SECONDS / 3600),
+  ALLOWED_ORIGINS: list,
+  ALLOWED_HOSTS: list,
 });
 
 /** Where the Salesforce client credentials come from. */
@@ -81,7 +80,9 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses and validates the environment once (call it at module scope, not per request).
+ * Parses and validates the environment once (call it at module scope, not per request). Variables
+ * it does not know are ignored, among them `SALESFORCE_ORG_ID`, which environments written for the
+ * Python server carry: nothing here needs the org id (the token endpoint is the org's My Domain).
  *
  * @example
  * const config = loadConfig(process.env); // throws ConfigError: "TABLE_NAME: … is required"

@@ -14,6 +14,7 @@ import { EmfMetrics } from './observability/emf-metrics.js';
 import { agentApiOperation, measureDynamoDb, measuredFetch } from './observability/instrument.js';
 import type { MetricsPort } from './observability/metrics.js';
 import { SecretsManagerCredentialsSource } from './secrets/credentials.js';
+import { invocationBudgetMs } from './shared/deadline.js';
 import { createDocumentClient, DynamoDbSessionStore } from './state/dynamodb-session-store.js';
 import type { SessionStore } from './state/session-store.js';
 
@@ -34,9 +35,6 @@ export interface Dependencies extends AppDependencies {
   readonly store: SessionStore;
   readonly metrics: MetricsPort;
 }
-
-/** Margin a lease outlives the tool deadline by, so a crashed holder frees the record soon after. */
-const LEASE_MARGIN_MS = 5_000;
 
 /**
  * The composition root: wires config to adapters and use cases.
@@ -87,7 +85,7 @@ export function createDependencies(
     tokens,
     agentId: sf.agentId,
     bypassUser: sf.bypassUser,
-    leaseMs: config.limits.toolDeadlineMs + LEASE_MARGIN_MS,
+    leaseMs: invocationBudgetMs(config.limits.toolDeadlineMs),
     leaseWaitMs: config.limits.leaseWaitMs,
     sessionIdleMs: config.limits.sessionIdleMs,
     ...(overrides.now ? { now: overrides.now } : {}),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { DEFAULT_TOOL_DEADLINE_MS, invocationBudgetMs } from '../lambda/shared/deadline.js';
 import {
   createSessionTable,
   LOCAL_AWS_CREDENTIALS,
@@ -69,7 +70,7 @@ export async function startLocalBackends(): Promise<LocalBackends> {
 
     // Imported only now: the handler parses its configuration from the environment at load time.
     const { handler } = (await import('../lambda/handler.js')) as { handler: FunctionUrlHandler };
-    const timeoutMs = Number(env.TOOL_DEADLINE_MS ?? 45_000) + 5_000;
+    const timeoutMs = invocationBudgetMs(Number(env.TOOL_DEADLINE_MS ?? DEFAULT_TOOL_DEADLINE_MS));
     return { handler, salesforce, dynamo, timeoutMs, stop };
   } catch (err) {
     await stop();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseStackConfig } from '../infra/config.js';
 import { ConfigError, loadConfig } from '../lambda/config.js';
+import { DEFAULT_TTL_SECONDS } from '../lambda/state/store-support.js';
 
 const base = {
   TABLE_NAME: 'sessions',
@@ -19,6 +21,18 @@ describe('Function: loadConfig', () => {
     expect(config.limits.toolDeadlineMs).toBe(45_000);
     expect(config.salesforce.bypassUser).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('returns the store default record lifetime (one day) when STATE_TTL_HOURS is unset', () => {
+    const config = loadConfig(base);
+    expect(config.limits.stateTtlSeconds).toBe(DEFAULT_TTL_SECONDS);
+    expect(DEFAULT_TTL_SECONDS).toBe(24 * 3600);
+    expect(loadConfig({ ...base, STATE_TTL_HOURS: '168' }).limits.stateTtlSeconds).toBe(604_800);
+  });
+
+  it('accepts and ignores SALESFORCE_ORG_ID, which an environment of the Python server carries', () => {
+    const withOrgId = loadConfig({ ...base, SALESFORCE_ORG_ID: '00D000000000001' });
+    expect(withOrgId).toEqual(loadConfig(base));
   });
 
   it('takes credentials from the environment for a local run', () => {
@@ -50,3 +64,33 @@ describe('Function: loadConfig', () => {
     expect(config.http.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
 });
+
+describe('Constant: agentIdSchema', () => {
+  it.each([
+    ['0XxKZ000000abcd', true],
+    ['0XxKZ000000abcdEFG', true],
+    ['0XxKZ000000abc', false],
+    ['0XxKZ000000abcdEF', false],
+    ['001KZ000000abcdEFG', false],
+    ['0XxKZ000000abcd-FG', false],
+  ])('decides %s -> %s for the function and for cdk synth alike', (agentId, valid) => {
+    // Act
+    const fn = agentIdAccepted(() => loadConfig({ ...base, SALESFORCE_AGENT_ID: agentId }));
+    const synth = agentIdAccepted(() =>
+      parseStackConfig({ agentId, myDomainUrl: 'https://acme.my.salesforce.com' })
+    );
+
+    // Assess
+    expect({ fn, synth }).toEqual({ fn: valid, synth: valid });
+  });
+});
+
+function agentIdAccepted(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch (err) {
+    expect(String(err)).toMatch(/agent/i);
+    return false;
+  }
+}

@@ -20,13 +20,12 @@ import {
   tryParseJson,
 } from './http.js';
 import {
-  backoffDelay,
   busyDelay,
   deadlineError,
   parseRetryAfter,
   type RetryPolicy,
   resolveRetryPolicy,
-  retryAfterDelay,
+  retryDelay,
   sleepWithinDeadline,
 } from './retry.js';
 import {
@@ -329,12 +328,8 @@ export class AgentforceClient {
         throttled++;
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
         const failure = this.#throttledError(operation, status, retryAfterMs, requestId);
-        const tooLong = retryAfterMs !== undefined && retryAfterMs > this.#retry.maxRetryAfterMs;
-        if (throttled >= this.#retry.maxAttempts || tooLong) throw failure;
-        const delay =
-          retryAfterMs === undefined
-            ? backoffDelay(this.#retry, throttled)
-            : retryAfterDelay(this.#retry, retryAfterMs);
+        const delay = retryDelay(this.#retry, throttled, retryAfterMs);
+        if (delay === undefined) throw failure;
         await sleepWithinDeadline(this.#retry, delay, signal, failure);
         continue;
       }

@@ -40,4 +40,4 @@ export { readSseFrames, SseParser } from './sse.js';
 export type { AccessToken, TokenProviderOptions } from './token-provider.js';
 export { TokenProvider, tokenExpiresAt } from './token-provider.js';
 export { ESCALATION_NOTE, turnText } from './turn-text.js';
-export { DEFAULT_API_URL, isLoopbackHost, normalizeApiUrl, normalizeMyDomainUrl } from './urls.js';
+export { DEFAULT_API_URL, normalizeApiUrl, normalizeMyDomainUrl } from './urls.js';

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay as sharedBackoffDelay } from '../shared/backoff.js';
 import { DeadlineExceededError } from './errors.js';
 
 /**
@@ -24,22 +26,13 @@ export interface RetryPolicy {
 }
 
 /** Waits `ms` milliseconds; rejects with the signal's reason as soon as `signal` fires. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal ? { signal } : {});
+  } catch (err) {
+    // node:timers wraps the reason in an AbortError; callers want the deadline's own error.
+    throw signal?.aborted ? signal.reason : err;
+  }
 }
 
 /** Defaults sized so the worst case (3 attempts, 4 × 423 waits) stays a few seconds. */
@@ -59,10 +52,13 @@ export function resolveRetryPolicy(partial: Partial<RetryPolicy> = {}): RetryPol
   return { ...DEFAULT_RETRY_POLICY, ...partial };
 }
 
-/** Jittered exponential backoff before retry number `retry` (1-based): half fixed, half random. */
+/** Backoff before retry number `retry` (1-based): the shared exponential rule, equal jitter. */
 export function backoffDelay(policy: RetryPolicy, retry: number): number {
-  const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.round(step / 2 + (policy.random() * step) / 2);
+  return sharedBackoffDelay(
+    { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: 'equal' },
+    retry,
+    policy.random
+  );
 }
 
 /**
@@ -73,6 +69,29 @@ export function retryAfterDelay(policy: RetryPolicy, retryAfterMs: number): numb
   return (
     retryAfterMs + Math.round(policy.random() * Math.min(policy.baseDelayMs, retryAfterMs / 10))
   );
+}
+
+/**
+ * The one retry decision for a retryable failure (Agent API 429/503; token endpoint 429, 5xx or
+ * network error): how long to wait before the next attempt, or `undefined` when the failure must
+ * be surfaced now because the attempts are used up or Salesforce asked for a longer pause than the
+ * policy waits (`maxRetryAfterMs`). `attempt` counts the failed attempts so far (1-based); with no
+ * `Retry-After` the wait is {@link backoffDelay}, else {@link retryAfterDelay}.
+ *
+ * @example
+ * const delay = retryDelay(policy, attempt, parseRetryAfter(response.headers.get('retry-after')));
+ * if (delay === undefined) throw failure;
+ * await sleepWithinDeadline(policy, delay, signal, failure);
+ */
+export function retryDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  retryAfterMs: number | undefined
+): number | undefined {
+  if (attempt >= policy.maxAttempts) return undefined;
+  if (retryAfterMs === undefined) return backoffDelay(policy, attempt);
+  if (retryAfterMs > policy.maxRetryAfterMs) return undefined;
+  return retryAfterDelay(policy, retryAfterMs);
 }
 
 /** Jittered wait between 423 attempts: 50–150 % of `busyDelayMs`. */

@@ -1,3 +1,5 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
 /** One server-sent event: the `event:` and `id:` fields and the joined `data:` lines. */
 export interface SseFrame {
   readonly event?: string;
@@ -5,11 +7,18 @@ export interface SseFrame {
   readonly data: string;
 }
 
+function toFrame(message: EventSourceMessage): SseFrame {
+  return {
+    data: message.data,
+    ...(message.event ? { event: message.event } : {}),
+    ...(message.id !== undefined ? { id: message.id } : {}),
+  };
+}
+
 /**
- * Incremental `text/event-stream` parser (WHATWG SSE rules): lines end in LF, CRLF or CR; a blank
- * line ends an event; `data:` lines are joined with `\n`; one space after the colon is dropped;
- * lines starting with `:` are comments. Text can be pushed in pieces split anywhere, including
- * between the CR and LF of one line ending.
+ * Incremental `text/event-stream` parser: `eventsource-parser` (the WHATWG rules: LF, CRLF or CR
+ * line endings, `data:` lines joined with `\n`, comments skipped), collecting the events each piece
+ * of text completes. Text can be pushed in pieces split anywhere.
  *
  * @example
  * const parser = new SseParser();
@@ -17,45 +26,17 @@ export interface SseFrame {
  * parser.push('ta: {"message":{}}\n\n'); // [{ event: 'INFORM', data: '{"message":{}}' }]
  */
 export class SseParser {
-  #buffer = '';
-  #event: string | undefined;
-  #id: string | undefined;
-  #data: string[] = [];
-  #started = false;
-  /** The previous piece ended in CR, so an LF starting the next piece belongs to that line ending. */
-  #skipLeadingLf = false;
+  #completed: SseFrame[] = [];
+  readonly #parser = createParser({
+    onEvent: (message) => {
+      this.#completed.push(toFrame(message));
+    },
+  });
 
   /** Feeds decoded text; returns the events completed by it. */
   push(text: string): SseFrame[] {
-    let chunk = text;
-    if (!this.#started && chunk.length > 0) {
-      this.#started = true;
-      if (chunk.startsWith('\uFEFF')) chunk = chunk.slice(1);
-    }
-    if (this.#skipLeadingLf && chunk.length > 0) {
-      if (chunk.startsWith('\n')) chunk = chunk.slice(1);
-      this.#skipLeadingLf = false;
-    }
-    this.#buffer += chunk;
-    const frames: SseFrame[] = [];
-    let start = 0;
-    for (let i = 0; i < this.#buffer.length; i++) {
-      const char = this.#buffer[i];
-      if (char !== '\n' && char !== '\r') continue;
-      const line = this.#buffer.slice(start, i);
-      if (char === '\r') {
-        if (i + 1 < this.#buffer.length) {
-          if (this.#buffer[i + 1] === '\n') i++;
-        } else {
-          this.#skipLeadingLf = true;
-        }
-      }
-      start = i + 1;
-      const frame = this.#line(line);
-      if (frame) frames.push(frame);
-    }
-    this.#buffer = this.#buffer.slice(start);
-    return frames;
+    this.#parser.feed(text);
+    return this.#take();
   }
 
   /**
@@ -63,61 +44,23 @@ export class SseParser {
    * instead, because losing the final INFORM of a turn to a missing terminator helps nobody.
    */
   end(): SseFrame[] {
-    const frames: SseFrame[] = [];
-    if (this.#buffer !== '') {
-      const frame = this.#line(this.#buffer);
-      if (frame) frames.push(frame);
-      this.#buffer = '';
-    }
-    const last = this.#dispatch();
-    if (last) frames.push(last);
+    // Ending the last line and the event is exactly what the missing terminator would have done.
+    this.#parser.feed('\n\n');
+    this.#parser.reset();
+    return this.#take();
+  }
+
+  #take(): SseFrame[] {
+    const frames = this.#completed;
+    this.#completed = [];
     return frames;
-  }
-
-  #line(line: string): SseFrame | undefined {
-    if (line === '') return this.#dispatch();
-    if (line.startsWith(':')) return undefined;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    switch (field) {
-      case 'event':
-        this.#event = value;
-        break;
-      case 'data':
-        this.#data.push(value);
-        break;
-      case 'id':
-        if (!value.includes('\0')) this.#id = value;
-        break;
-      default:
-        // `retry:` and unknown fields carry nothing the client needs.
-        break;
-    }
-    return undefined;
-  }
-
-  #dispatch(): SseFrame | undefined {
-    const hasData = this.#data.length > 0;
-    const frame: SseFrame | undefined = hasData
-      ? {
-          data: this.#data.join('\n'),
-          ...(this.#event !== undefined && this.#event !== '' ? { event: this.#event } : {}),
-          ...(this.#id !== undefined ? { id: this.#id } : {}),
-        }
-      : undefined;
-    this.#event = undefined;
-    this.#data = [];
-    // Per the SSE spec the last event id persists across events; Salesforce repeats it anyway.
-    return frame;
   }
 }
 
 /**
  * Reads an SSE response body to the end, yielding each event as it completes. Multi-byte UTF-8
- * sequences split across network chunks are decoded correctly. Stopping the iteration early
- * cancels the body.
+ * sequences split across network chunks are decoded correctly, and a leading byte-order mark is
+ * dropped. Stopping the iteration early cancels the body.
  */
 export async function* readSseFrames(
   body: ReadableStream<Uint8Array>

@@ -1,3 +1,4 @@
+import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { CredentialsSource, SalesforceCredentials } from './credentials.js';
 import {
   AgentforceAuthError,
@@ -14,12 +15,11 @@ import {
   tryParseJson,
 } from './http.js';
 import {
-  backoffDelay,
   deadlineError,
   parseRetryAfter,
   type RetryPolicy,
   resolveRetryPolicy,
-  retryAfterDelay,
+  retryDelay,
   sleepWithinDeadline,
 } from './retry.js';
 import { describeIssues, oauthErrorSchema, tokenResponseSchema } from './schemas.js';
@@ -55,13 +55,13 @@ export interface TokenProviderOptions {
 /** Lifetime assumed when the token carries no usable `exp` (the documented default policy, §3.4). */
 export const DEFAULT_TOKEN_LIFETIME_MS = 30 * 60_000;
 
-/** Reads the `exp` claim (epoch ms) of a JWT; `undefined` for an opaque or undecodable token. */
+/**
+ * Reads the `exp` claim (epoch ms) of a JWT without verifying it (only Salesforce can, and it does
+ * on every call); `undefined` for an opaque or undecodable token.
+ */
 export function jwtExpiry(token: string): number | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts[1] === undefined) return undefined;
   try {
-    const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    const exp = (claims as { exp?: unknown } | null)?.exp;
+    const { exp } = decomposeUnverifiedJwt(token).payload;
     return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
   } catch {
     return undefined;
@@ -245,7 +245,6 @@ export class TokenProvider {
     }).toString();
 
     for (let attempt = 1; ; attempt++) {
-      const lastAttempt = attempt >= this.#retry.maxAttempts;
       let response: Response;
       try {
         this.stats.tokenFetches++;
@@ -265,8 +264,9 @@ export class TokenProvider {
             `(${networkFailureCode(err)}). Check the My Domain URL and the network.`,
           { retryable: true, cause: err }
         );
-        if (lastAttempt) throw failure;
-        await sleepWithinDeadline(this.#retry, backoffDelay(this.#retry, attempt), signal, failure);
+        const delay = retryDelay(this.#retry, attempt, undefined);
+        if (delay === undefined) throw failure;
+        await sleepWithinDeadline(this.#retry, delay, signal, failure);
         continue;
       }
 
@@ -275,7 +275,7 @@ export class TokenProvider {
       if (response.ok) return this.#parseToken(text, response.status, requestId);
 
       if (response.status === 429 || response.status >= 500) {
-        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#now());
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
         const failure =
           response.status === 429
             ? new RateLimitedError(
@@ -290,12 +290,8 @@ export class TokenProvider {
                 `The Salesforce token endpoint failed with HTTP ${response.status}; try again shortly.`,
                 { status: response.status, retryable: true, ...(requestId ? { requestId } : {}) }
               );
-        const tooLong = retryAfterMs !== undefined && retryAfterMs > this.#retry.maxRetryAfterMs;
-        if (lastAttempt || tooLong) throw failure;
-        const delay =
-          retryAfterMs === undefined
-            ? backoffDelay(this.#retry, attempt)
-            : retryAfterDelay(this.#retry, retryAfterMs);
+        const delay = retryDelay(this.#retry, attempt, retryAfterMs);
+        if (delay === undefined) throw failure;
         await sleepWithinDeadline(this.#retry, delay, signal, failure);
         continue;
       }

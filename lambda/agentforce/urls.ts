@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../shared/loopback.js';
 import { AgentforceConfigError } from './errors.js';
 
 /** Default Agent API host when neither the settings nor the token response name one (§2.0). */
@@ -7,18 +8,6 @@ export const DEFAULT_API_URL = 'https://api.salesforce.com';
 export const AGENT_API_PATH = '/einstein/ai-agent/v1';
 
 const SCHEME = /^[a-z][a-z\d+.-]*:\/\//i;
-const IPV4_LOOPBACK = /^127(?:\.\d{1,3}){3}$/;
-
-/** Whether a URL host (as `URL.hostname` spells it) is this machine: 127.0.0.0/8, localhost, [::1]. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    host === '[::1]' ||
-    IPV4_LOOPBACK.test(host)
-  );
-}
 
 /**
  * Parses a host-style URL setting: adds `https://` when no scheme is given, lower-cases the host,

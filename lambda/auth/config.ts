@@ -1,19 +1,15 @@
 import * as z from 'zod';
+import { parseList } from '../shared/list.js';
+import { isLoopbackHost } from '../shared/loopback.js';
 import { AuthConfigError } from './errors.js';
 
-/** Splits a comma- or space-separated list (`a, b c`), dropping blanks and duplicates. */
-const list = z
-  .string()
-  .optional()
-  .transform((value) => [...new Set((value ?? '').split(/[\s,]+/).filter((item) => item !== ''))]);
+const list = z.string().optional().transform(parseList);
 
 const optionalText = z
   .string()
   .trim()
   .optional()
   .transform((value) => value || undefined);
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * An absolute URL the function talks to or names in metadata: `https:`, or plain `http:` on a
@@ -29,7 +25,7 @@ function endpointUrl(what: string) {
       ctx.addIssue({ code: 'custom', message: `must be an absolute URL (${what})` });
       return;
     }
-    const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+    const loopbackHttp = url.protocol === 'http:' && isLoopbackHost(url.hostname);
     if (url.protocol !== 'https:' && !loopbackHttp) {
       ctx.addIssue({ code: 'custom', message: 'must use https (http only for localhost)' });
     }

@@ -3,14 +3,13 @@
  * clients at it. Pure functions of the request and the configuration.
  */
 
+import { isHostSyntax } from '../http/rules.js';
+
 /** Root of the well-known metadata URIs (RFC 9728 §3). */
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 /** Where the MCP endpoint lives when no canonical URL is configured. */
 const DEFAULT_RESOURCE_PATH = '/mcp';
-
-/** A Host value safe to echo into URLs: DNS name or IP literal, optional port. */
-const SAFE_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /**
  * The canonical URL of the MCP endpoint for this request: the configured one, else the scheme of
@@ -20,7 +19,7 @@ export function resourceUrlOf(request: Request, configured: string | undefined):
   if (configured !== undefined) return configured;
   const url = new URL(request.url);
   const host = request.headers.get('host');
-  const authority = host !== null && SAFE_HOST.test(host) ? host.toLowerCase() : url.host;
+  const authority = host !== null && isHostSyntax(host) ? host.trim().toLowerCase() : url.host;
   return `${url.protocol}//${authority}${DEFAULT_RESOURCE_PATH}`;
 }
 

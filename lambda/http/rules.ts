@@ -3,7 +3,11 @@
  * Kept free of I/O so each rule is unit-tested directly.
  */
 
-/** Media types of a header value, lower-cased, parameters dropped (`application/json; q=1` -> `application/json`). */
+/**
+ * Media types of a header value, lower-cased, parameters dropped (`application/json; q=1` ->
+ * `application/json`). An HTTP list (RFC 9110 §5.6.1) separates with commas only; unlike a
+ * setting list (`parseList`), `application/json text/html` is one malformed type, not two.
+ */
 export function mediaTypes(header: string | null): string[] {
   if (!header) return [];
   return header
@@ -37,6 +41,15 @@ export function isJsonContentType(contentType: string | null): boolean {
 /** `name[:port]` or `[ipv6][:port]`, as a `Host` header carries it. */
 const HOST_SYNTAX = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
+/**
+ * Whether a `Host` value is a plain authority: a DNS name (a trailing dot allowed) or a bracketed
+ * IP literal, with an optional port, and nothing else. Only such a value may be matched against
+ * an allowlist or echoed into a URL (`evil.example/x?.allowed.suffix` and quotes are refused).
+ */
+export function isHostSyntax(host: string): boolean {
+  return HOST_SYNTAX.test(host.trim());
+}
+
 /** Host name of a `Host` header, without port, lower-cased (`[::1]:3000` -> `[::1]`). */
 export function hostName(host: string): string {
   const value = host.trim().toLowerCase();
@@ -51,7 +64,7 @@ export function hostName(host: string): string {
 export function isHostAllowed(host: string | null, allowedHosts: readonly string[]): boolean {
   if (allowedHosts.length === 0) return true;
   // Only a real host[:port] may match: `evil.example/x?.allowed.suffix` must not.
-  if (!host || !HOST_SYNTAX.test(host.trim())) return false;
+  if (!host || !isHostSyntax(host)) return false;
   const name = hostName(host);
   return allowedHosts.some((entry) => {
     const allowed = entry.toLowerCase();
@@ -81,11 +94,34 @@ export function isOriginAllowed(
   }
 }
 
+/**
+ * Request headers a browser client may send: the MCP transport's own and the bearer token. The
+ * function's preflight answer and the Function URL's CORS settings (infra) both use this list.
+ */
+export const CORS_ALLOW_HEADERS = [
+  'authorization',
+  'content-type',
+  'accept',
+  'mcp-protocol-version',
+  'mcp-session-id',
+  'last-event-id',
+] as const;
+
+/** Response headers a browser client may read: the session id, the protocol version and the auth challenge. */
+export const CORS_EXPOSE_HEADERS = [
+  'mcp-session-id',
+  'mcp-protocol-version',
+  'www-authenticate',
+] as const;
+
+/** How long a browser may cache a preflight answer. */
+export const CORS_MAX_AGE_SECONDS = 600;
+
 /** CORS headers for an allowed browser origin (MCP Inspector, web clients). */
 export function corsHeaders(origin: string): Record<string, string> {
   return {
     'access-control-allow-origin': origin,
-    'access-control-expose-headers': 'mcp-session-id, mcp-protocol-version, www-authenticate',
+    'access-control-expose-headers': CORS_EXPOSE_HEADERS.join(', '),
     vary: 'Origin',
   };
 }
@@ -93,7 +129,6 @@ export function corsHeaders(origin: string): Record<string, string> {
 /** Extra headers of a CORS preflight answer. */
 export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-methods': 'POST, OPTIONS',
-  'access-control-allow-headers':
-    'authorization, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id',
-  'access-control-max-age': '600',
+  'access-control-allow-headers': CORS_ALLOW_HEADERS.join(', '),
+  'access-control-max-age': String(CORS_MAX_AGE_SECONDS),
 };

@@ -12,7 +12,7 @@ const jsonSchemaValidator = new AjvJsonSchemaValidator();
 /** The server instructions, written from the registry so they always name the tools there are. */
 export const INSTRUCTIONS = (() => {
   const [first, ...rest] = TOOLS;
-  const steps = rest.map((tool) => `${tool.name} (${tool.summary})`).join('; ');
+  const steps = rest.map((tool) => `${tool.name} ${tool.summary}`).join('; ');
   return `Bridge to a Salesforce Agentforce agent. For a conversation, call ${first?.name} with the end user email and message: it ${first?.summary}. The step-by-step tools give finer control: ${steps}.`;
 })();
 

@@ -6,6 +6,7 @@ import {
   parseRetryAfter,
   resolveRetryPolicy,
   retryAfterDelay,
+  retryDelay,
 } from '../../lambda/agentforce/retry.js';
 
 describe('Function: parseRetryAfter', () => {
@@ -63,6 +64,47 @@ describe('Function: retryAfterDelay', () => {
   });
 });
 
+describe('Function: retryDelay', () => {
+  const policy = resolveRetryPolicy({
+    random: () => 0,
+    maxAttempts: 3,
+    baseDelayMs: 100,
+    maxDelayMs: 1_000,
+    maxRetryAfterMs: 5_000,
+  });
+
+  it.each([
+    [1, undefined, 50],
+    [2, undefined, 100],
+    [1, 2_000, 2_000],
+    [2, 5_000, 5_000],
+  ])(
+    'returns the wait after failed attempt %i (Retry-After %j ms): %i ms',
+    (attempt, retryAfterMs, wait) => {
+      // Act
+      const delay = retryDelay(policy, attempt, retryAfterMs);
+
+      // Assess
+      expect(delay).toBe(wait);
+    }
+  );
+
+  it.each([
+    [3, undefined],
+    [3, 1_000],
+    [1, 5_001],
+  ])(
+    'returns undefined, surfacing the failure, after attempt %i (Retry-After %j ms)',
+    (attempt, retryAfterMs) => {
+      // Act
+      const delay = retryDelay(policy, attempt, retryAfterMs);
+
+      // Assess
+      expect(delay).toBeUndefined();
+    }
+  );
+});
+
 describe('Function: busyDelay', () => {
   it('returns between half and one and a half times busyDelayMs', () => {
     // Prepare
@@ -88,6 +130,17 @@ describe('Function: abortableSleep', () => {
     // Assess
     expect(await outcome).toMatchObject({ name: 'TimeoutError' });
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('throws the signal reason at once when the signal has already fired', async () => {
+    // Prepare
+    const reason = new Error('deadline');
+
+    // Act
+    const outcome = abortableSleep(10_000, AbortSignal.abort(reason)).catch((err: unknown) => err);
+
+    // Assess
+    expect(await outcome).toBe(reason);
   });
 
   it('returns after the delay when the signal does not fire', async () => {

@@ -131,12 +131,12 @@ describe('Class: SseParser', () => {
       expect(frames).toEqual([{ data: 'x' }]);
     });
 
-    it('strips a leading byte-order mark', () => {
+    it('keeps the id of each event to that event', () => {
       // Act
-      const frames = parseAll(['\uFEFFdata: x\n\n']);
+      const frames = parseAll(['id: 1\ndata: a\n\ndata: b\n\n']);
 
       // Assess
-      expect(frames).toEqual([{ data: 'x' }]);
+      expect(frames).toEqual([{ id: '1', data: 'a' }, { data: 'b' }]);
     });
   });
 
@@ -169,6 +169,18 @@ describe('Function: readSseFrames', () => {
       }),
       { numRuns: 100 }
     );
+  });
+
+  it('drops a leading byte-order mark', async () => {
+    // Prepare
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('data: x\n\n')]);
+
+    // Act
+    const frames: SseFrame[] = [];
+    for await (const frame of readSseFrames(bytesStream(bytes, [1, 2]))) frames.push(frame);
+
+    // Assess
+    expect(frames).toEqual([{ data: 'x' }]);
   });
 
   it('cancels the body when the consumer stops early', async () => {

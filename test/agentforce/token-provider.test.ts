@@ -74,6 +74,18 @@ describe('Function: tokenExpiresAt', () => {
     expect(expiresAt).toBe(NOW + 30 * 60_000);
   });
 
+  it.each([
+    ['a JWT whose exp is not a number', makeJwt({ exp: '1700000000' })],
+    ['a JWT whose payload is not JSON', `${makeJwt({}).split('.')[0]}.bm90LWpzb24.c2ln`],
+    ['a JWT without exp', makeJwt({ sub: 'uid:005' })],
+  ])('returns issued_at plus 30 minutes for %s', (_what, token) => {
+    // Act
+    const expiresAt = tokenExpiresAt(token, String(NOW - 60_000), NOW);
+
+    // Assess
+    expect(expiresAt).toBe(NOW - 60_000 + 30 * 60_000);
+  });
+
   it('returns now plus 30 minutes when the JWT exp is already past (clock skew)', () => {
     // Act
     const expiresAt = tokenExpiresAt(makeJwt({ exp: NOW / 1000 - 10 }), undefined, NOW);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   AgentforceConfigError,
-  isLoopbackHost,
   normalizeApiUrl,
   normalizeMyDomainUrl,
 } from '../../lambda/agentforce/index.js';
@@ -83,22 +82,4 @@ describe('Function: normalizeApiUrl', () => {
       expect(call).toThrow(AgentforceConfigError);
     }
   );
-});
-
-describe('Function: isLoopbackHost', () => {
-  it.each([
-    ['127.0.0.1', true],
-    ['127.255.0.9', true],
-    ['localhost', true],
-    ['[::1]', true],
-    ['128.0.0.1', false],
-    ['localhost.example.com', false],
-    ['10.0.0.1', false],
-  ])('returns %s -> %s', (host, expected) => {
-    // Act
-    const result = isLoopbackHost(host);
-
-    // Assess
-    expect(result).toBe(expected);
-  });
 });

@@ -1,12 +1,75 @@
 import { describe, expect, it } from 'vitest';
+import { resourceUrlOf } from '../../lambda/auth/protected-resource.js';
 import {
   acceptDecision,
+  CORS_ALLOW_HEADERS,
+  CORS_EXPOSE_HEADERS,
+  corsHeaders,
   hostName,
   isHostAllowed,
+  isHostSyntax,
   isJsonContentType,
   isOriginAllowed,
   mediaTypes,
+  PREFLIGHT_HEADERS,
 } from '../../lambda/http/rules.js';
+
+describe('Function: isHostSyntax', () => {
+  const HOSTS: [host: string, plain: boolean][] = [
+    ['example.com', true],
+    ['Example.COM:443', true],
+    ['example.com.', true],
+    ['localhost:3000', true],
+    ['127.0.0.1:8080', true],
+    ['[::1]:3000', true],
+    ['[2001:db8::1]', true],
+    [' example.com ', true],
+    ['', false],
+    ['evil.example/mcp?.abc.on.aws', false],
+    ['evil.example#x', false],
+    ['user@example.com', false],
+    ['evil.example", x="y', false],
+    ['[::1', false],
+  ];
+
+  it.each(HOSTS)('returns %j -> %s', (host, expected) => {
+    // Act
+    const result = isHostSyntax(host);
+
+    // Assess
+    expect(result).toBe(expected);
+  });
+
+  it.each(HOSTS)(
+    'is the rule of the allowlist and of the resource URL (%j -> %s)',
+    (host, plain) => {
+      // Prepare
+      const request = new Request('https://fallback.example/mcp', { headers: { 'x-host': host } });
+      // A Request refuses to carry some of these in `host`; the header object is built by hand.
+      Object.defineProperty(request, 'headers', { value: new Map([['host', host]]) });
+
+      // Act
+      const allowed = isHostAllowed(host, [hostName(host) || 'nothing']);
+      const echoed = resourceUrlOf(request, undefined) !== 'https://fallback.example/mcp';
+
+      // Assess
+      expect({ allowed, echoed }).toEqual({ allowed: plain, echoed: plain });
+    }
+  );
+});
+
+describe('Constant: CORS header lists', () => {
+  it('returns the same lists in the preflight answer and the exposed headers', () => {
+    // Act
+    const allow = PREFLIGHT_HEADERS['access-control-allow-headers']?.split(', ');
+    const expose =
+      corsHeaders('https://app.example.com')['access-control-expose-headers']?.split(', ');
+
+    // Assess
+    expect(allow).toEqual([...CORS_ALLOW_HEADERS]);
+    expect(expose).toEqual([...CORS_EXPOSE_HEADERS]);
+  });
+});
 
 describe('Function: mediaTypes', () => {
   it('drops parameters and lower-cases', () => {
@@ -18,6 +81,11 @@ describe('Function: mediaTypes', () => {
 
   it('returns nothing for a missing header', () => {
     expect(mediaTypes(null)).toEqual([]);
+  });
+
+  it('separates with commas only, as an HTTP list does', () => {
+    expect(mediaTypes('application/json text/html')).toEqual(['application/json text/html']);
+    expect(isJsonContentType('application/json garbage')).toBe(false);
   });
 });
 

@@ -1,6 +1,11 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  CORS_ALLOW_HEADERS,
+  CORS_EXPOSE_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+} from '../../lambda/http/rules.js';
+import {
   functionEnvironment,
   JWT_SETTINGS,
   onlyResource,
@@ -63,7 +68,7 @@ describe('Class: McpServerStack', () => {
       });
     });
 
-    it('returns CORS for exactly the allowed origins, which the function also receives', () => {
+    it('returns CORS for exactly the allowed origins, which the function also receives, with its header lists', () => {
       const origins = ['http://localhost:6274', 'https://app.example.com'];
 
       const { template } = synth({ allowedOrigins: origins.join(',') });
@@ -72,8 +77,9 @@ describe('Class: McpServerStack', () => {
         Cors: {
           AllowOrigins: origins,
           AllowMethods: ['GET', 'POST'],
-          AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'mcp-protocol-version']),
-          ExposeHeaders: Match.arrayWith(['www-authenticate']),
+          AllowHeaders: [...CORS_ALLOW_HEADERS],
+          ExposeHeaders: [...CORS_EXPOSE_HEADERS],
+          MaxAge: CORS_MAX_AGE_SECONDS,
         },
       });
       expect(functionEnvironment(template).ALLOWED_ORIGINS).toBe(origins.join(','));

@@ -60,14 +60,35 @@ describe('Tools: business failures are tool errors', () => {
     expect(textOf(result)).toMatch(/Retry/);
   });
 
-  it('rides out a short burst of 429s', async () => {
-    harness = await startHarness();
+  it('rides out two 429s, waiting the Retry-After before each retry, and starts one session', async () => {
+    // Prepare: the simulator's access log says when each start request was answered, and how.
+    const starts: { status: string; at: number }[] = [];
+    harness = await startHarness({
+      simulator: {
+        log: (line) => {
+          const [method, path, status] = line.split(' ');
+          if (method === 'POST' && path?.endsWith('/sessions') && status !== undefined) {
+            starts.push({ status, at: performance.now() });
+          }
+        },
+      },
+    });
     const client = await harness.connect();
-    harness.simulator.injectFault({ route: 'start', status: 429, times: 2, retryAfterSeconds: 0 });
+    harness.simulator.injectFault({ route: 'start', status: 429, times: 2, retryAfterSeconds: 1 });
+
+    // Act
     const result = await callTool(client, 'create-agent-session', {
       client_email: 'c@example.com',
     });
+
+    // Assess
     expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ session_id: expect.any(String) });
+    expect(starts.map(({ status }) => status)).toEqual(['429', '429', '200']);
+    const gaps = starts.slice(1).map(({ at }, i) => at - (starts[i]?.at ?? at));
+    // Each retry waited the second Salesforce asked for (a timer may fire a millisecond early).
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(995);
+    expect(harness.simulator.counters.sessionsStarted).toBe(1);
   });
 
   it('reports an unreachable session store without calling the agent', async () => {

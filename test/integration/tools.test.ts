@@ -281,7 +281,20 @@ describe('Tools: token lifecycle', () => {
 });
 
 describe('Tools: concurrency', () => {
-  it('serialises 50 parallel sends for one email into 50 increasing sequence ids with no 423', async () => {
+  // 50 turns queue behind one lease: give the queue the production deadline and wait, so a slow
+  // machine (coverage, a loaded CI host) does not turn the last places into [BUSY].
+  let queued: Harness;
+  let client: Client;
+  beforeAll(async () => {
+    queued = await startHarness({ env: { TOOL_DEADLINE_MS: '45000', LEASE_WAIT_MS: '45000' } });
+    client = await queued.connect();
+  });
+  afterAll(() => queued.close());
+
+  it('serialises 50 parallel sends for one email into 50 increasing sequence ids with no 423', {
+    timeout: 60_000,
+  }, async () => {
+    const harness = queued;
     // Prepare
     const clientEmail = email();
     const created = await callTool(client, 'create-agent-session', { client_email: clientEmail });

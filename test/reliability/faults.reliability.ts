@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManagerCredentialsSource } from '../../lambda/secrets/credentials.js';
+import { invocationBudgetMs } from '../../lambda/shared/deadline.js';
 import { createDocumentClient } from '../../lambda/state/dynamodb-session-store.js';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../local/dynamodb-local.js';
 import {
@@ -27,6 +28,8 @@ import {
  */
 
 const email = () => freshEmail();
+/** A short tool deadline, so the production lease (deadline + margin) expires within seconds. */
+const DEADLINE_MS = 2_000;
 
 /** Runs `body` against a fresh rig and one connected client, closing both afterwards. */
 async function withRig(
@@ -149,9 +152,9 @@ describe('Faults: a turn frozen mid-flight with the lease held', () => {
 
   it('recovers once the production lease (deadline + 5 s) expires, refusing as BUSY until then', () =>
     withRig(
-      { latencyMs: 5, env: { TOOL_DEADLINE_MS: '2000', LEASE_WAIT_MS: '500' } },
+      { latencyMs: 5, env: { TOOL_DEADLINE_MS: String(DEADLINE_MS), LEASE_WAIT_MS: '500' } },
       async (rig, client) => {
-        // Prepare: production wiring, so the lease is 2 s + 5 s; callers wait 0.5 s for it.
+        // Prepare: production wiring, so the lease is the deadline + 5 s; callers wait 0.5 s for it.
         const clientEmail = email();
         const first = await converse(client, clientEmail, 'one');
         const sessionId = String(field(first, 'session_id'));
@@ -167,11 +170,11 @@ describe('Faults: a turn frozen mid-flight with the lease held', () => {
         // Assess
         expect(codeOf(frozen)).toBe('DEADLINE');
         expect(new Set(next.refusals)).toEqual(new Set(['BUSY']));
-        expect(recoveredMs).toBeGreaterThanOrEqual(7_000 - 100);
-        expect(recoveredMs).toBeLessThan(7_000 + 2_500);
+        expect(recoveredMs).toBeGreaterThanOrEqual(invocationBudgetMs(DEADLINE_MS) - 100);
+        expect(recoveredMs).toBeLessThan(invocationBudgetMs(DEADLINE_MS) + 2_500);
         expect(rig.harness.simulator.counters.sequenceIds.get(sessionId)).toEqual([1, 2, 3]);
         reportFigures('fault: turn frozen with the lease (production lease)', {
-          leaseMs: 7_000,
+          leaseMs: invocationBudgetMs(DEADLINE_MS),
           recoveredAfterMs: recoveredMs,
           busyRefusals: next.refusals.length,
           idsSeenBySalesforce: rig.harness.simulator.counters.sequenceIds.get(sessionId),

@@ -8,7 +8,7 @@ export const createAgentSession = defineTool({
   title: 'Create an agent session',
   description:
     "Starts a new conversation with the Agentforce agent for this client and returns the agent's greeting. Ends the client's previous session first.",
-  summary: "starts a new session (ending the client's previous one)",
+  summary: "starts a new session, ending the client's previous one",
   annotations: {
     readOnlyHint: false,
     destructiveHint: true,

@@ -1,0 +1,28 @@
+/**
+ * Tool deadline figures shared by the function (config, lease) and the deployment (function
+ * timeout), so "deadline + margin" is derived in one place.
+ */
+
+/** Default tool deadline: Agentforce gives a tool call 60 s; 45 s leaves room for cold start and the network. */
+export const DEFAULT_TOOL_DEADLINE_MS = 45_000;
+
+/** Largest tool deadline accepted: below Agentforce's 60 s, with the margin below on top. */
+export const MAX_TOOL_DEADLINE_MS = 55_000;
+
+/**
+ * How long work may outlive the tool deadline: the handler's time to write state and reply after
+ * the deadline fired, so also how long a lease outlives it (a crashed holder frees the record soon
+ * after) and how far the function timeout sits past it.
+ */
+export const DEADLINE_MARGIN_MS = 5_000;
+
+/**
+ * How long one invocation may run: the tool deadline plus {@link DEADLINE_MARGIN_MS}. Used as the
+ * lease lifetime and, rounded up to whole seconds, as the Lambda function timeout.
+ *
+ * @example
+ * invocationBudgetMs(45_000); // 50_000
+ */
+export function invocationBudgetMs(toolDeadlineMs: number): number {
+  return toolDeadlineMs + DEADLINE_MARGIN_MS;
+}
