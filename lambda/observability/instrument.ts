@@ -55,7 +55,7 @@ export function measuredFetch(
 }
 
 /** The status class of a failed AWS SDK call. */
-function awsErrorClass(err: unknown): StatusClass {
+export function awsErrorClass(err: unknown): StatusClass {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   if (e?.name === 'ConditionalCheckFailedException') return 'conditional';
   if (e?.name === 'TransactionCanceledException') {

@@ -5,6 +5,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   agentApiOperation,
+  awsErrorClass,
   measureDynamoDb,
   measuredFetch,
 } from '../../lambda/observability/instrument.js';
@@ -35,6 +36,38 @@ describe('Function: agentApiOperation', () => {
   ])('names %s %s after its route, without the ids', (method, url, operation) => {
     // Act & Assess
     expect(agentApiOperation(method, url)).toBe(operation);
+  });
+});
+
+describe('Function: awsErrorClass', () => {
+  const awsError = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
+    Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status }, ...extra });
+
+  it.each([
+    ['a failed condition', awsError('ConditionalCheckFailedException', 400), 'conditional'],
+    [
+      'a transaction cancelled by a condition',
+      awsError('TransactionCanceledException', 400, {
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+      }),
+      'conditional',
+    ],
+    [
+      'a transaction cancelled otherwise',
+      awsError('TransactionCanceledException', 400, {
+        CancellationReasons: [{ Code: 'ThrottlingError' }],
+      }),
+      '4xx',
+    ],
+    ['a throttle', awsError('ProvisionedThroughputExceededException', 400), '4xx'],
+    ['a service error', awsError('InternalServerError', 500), '5xx'],
+    ['an abort', awsError('AbortError'), 'aborted'],
+    ['a timeout without an answer', awsError('TimeoutError'), 'aborted'],
+    ['a connection failure', awsError('ECONNREFUSED'), 'network'],
+    ['a non-error', 'boom', 'network'],
+  ])('returns the class of %s', (_name, err, expected) => {
+    // Act & Assess
+    expect(awsErrorClass(err)).toBe(expected);
   });
 });
 
@@ -78,6 +111,24 @@ describe('Function: measuredFetch', () => {
       operation: 'SalesforceToken.Fetch',
     });
     expect(metrics.upstreams.every((m) => m.latencyMs >= 0)).toBe(true);
+  });
+
+  it('reads method and URL from a Request object too', async () => {
+    // Prepare
+    const metrics = recorder();
+    const measured = measuredFetch(fetch, metrics, 'AgentApi', agentApiOperation);
+
+    // Act
+    const response = await measured(
+      new Request(`${url}/einstein/ai-agent/v1/sessions/s-1`, { method: 'DELETE' })
+    );
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(metrics.upstreams[0]).toMatchObject({
+      operation: 'AgentApi.EndSession',
+      statusClass: '2xx',
+    });
   });
 
   it('records a refused connection as network and a deadline as aborted, rethrowing both', async () => {
