@@ -23,6 +23,7 @@ import {
   CORS_ALLOW_HEADERS,
   CORS_EXPOSE_HEADERS,
   CORS_MAX_AGE_SECONDS,
+  MCP_METHODS,
 } from '../lambda/http/rules.js';
 import { METRICS_NAMESPACE } from '../lambda/observability/metric-names.js';
 import { PLACEHOLDER_CLIENT_ID } from '../lambda/secrets/placeholder.js';
@@ -212,7 +213,10 @@ export class McpServerStack extends Stack {
             // Browser clients (MCP Inspector, web apps) only; server-to-server clients send no Origin.
             cors: {
               allowedOrigins: config.allowedOrigins,
-              allowedMethods: [lambda.HttpMethod.GET, lambda.HttpMethod.POST],
+              // OPTIONS is answered by the Function URL's CORS front end itself.
+              allowedMethods: MCP_METHODS.filter((m) => m !== 'OPTIONS').map(
+                (m) => lambda.HttpMethod[m]
+              ),
               allowedHeaders: [...CORS_ALLOW_HEADERS],
               exposedHeaders: [...CORS_EXPOSE_HEADERS],
               maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),

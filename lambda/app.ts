@@ -9,6 +9,7 @@ import {
   isHostAllowed,
   isJsonContentType,
   isOriginAllowed,
+  MCP_METHODS,
   PREFLIGHT_HEADERS,
 } from './http/rules.js';
 import { logger } from './logger.js';
@@ -110,13 +111,13 @@ export function createApp(deps: AppDependencies): App {
       return json(404, { error: 'Not found', hint: `The MCP endpoint is ${MCP_PATH}` });
     }
     if (method === 'OPTIONS') {
-      const headers = { allow: 'POST, OPTIONS', ...(fromBrowser ? PREFLIGHT_HEADERS : {}) };
+      const headers = { allow: MCP_METHODS.join(', '), ...(fromBrowser ? PREFLIGHT_HEADERS : {}) };
       return new Response(null, { status: 204, headers });
     }
     if (method !== 'POST') {
       // Stateless: no server-initiated SSE stream (GET) and no session to delete (DELETE).
       return rpcError(405, -32000, 'Method not allowed: send MCP messages with POST.', {
-        allow: 'POST, OPTIONS',
+        allow: MCP_METHODS.join(', '),
       });
     }
     const authOutcome = await auth.authorize(request);

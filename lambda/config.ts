@@ -16,7 +16,8 @@ const positiveInt = (fallback: number, max?: number) => {
   return (max === undefined ? base : base.max(max)).default(fallback);
 };
 
-const envSchema = z.object({
+/** The function's own variables (inbound auth has its own schema, `authEnvSchema`). */
+export const envSchema = z.object({
   TABLE_NAME: z.string().min(3).max(255),
   SALESFORCE_SERVER_URL: z.string().min(1),
   SALESFORCE_AGENT_ID: agentIdSchema,

@@ -126,9 +126,15 @@ export function corsHeaders(origin: string): Record<string, string> {
   };
 }
 
+/**
+ * Methods `/mcp` serves: stateless, so no GET stream and no DELETE of a session. The `Allow` header,
+ * the preflight answer and the Function URL's CORS settings (infra) all use this list.
+ */
+export const MCP_METHODS = ['POST', 'OPTIONS'] as const;
+
 /** Extra headers of a CORS preflight answer. */
 export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
-  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-methods': MCP_METHODS.join(', '),
   'access-control-allow-headers': CORS_ALLOW_HEADERS.join(', '),
   'access-control-max-age': String(CORS_MAX_AGE_SECONDS),
 };

@@ -9,13 +9,16 @@ import { runTool, success } from './tool-result.js';
 export interface ToolSpec<Input extends z.ZodObject, Output extends z.ZodRawShape> {
   /** Kebab-case: Agentforce accepts only a narrow tool-name charset. */
   readonly name: string;
+  /** Shown by clients in their tool lists; also the annotations' title. */
   readonly title: string;
+  /** What the model reads to choose the tool: one line, ASCII, at most 1000 characters (Agentforce). */
   readonly description: string;
-  /** One clause for the server instructions, e.g. "ends the client's session". */
+  /** One verb phrase for the server instructions, e.g. "ends the client's session". */
   readonly summary: string;
   readonly annotations: Required<Omit<ToolAnnotations, 'title'>>;
-  /** The input schema; must return the same instance for the same settings (it is converted once). */
+  /** The input schema for a container's settings (built once per settings object). */
   readonly input: (settings: ToolSettings) => Input;
+  /** The output schema's fields: flat primitives, or one array of flat objects (Agentforce). */
   readonly output: Output;
   /** The tool's work. Business failures are thrown as typed errors; the error table words them. */
   readonly run: (
@@ -29,6 +32,8 @@ export interface Tool {
   readonly name: string;
   readonly title: string;
   readonly summary: string;
+  /** The schema the tool validates its arguments with (its JSON Schema is what `tools/list` shows). */
+  readonly inputSchema: (settings: ToolSettings) => z.ZodObject;
   /** Registers the tool on a fresh per-request server. */
   readonly register: (server: McpServer, settings: ToolSettings, request: ToolRequest) => void;
 }
@@ -38,22 +43,17 @@ export interface Tool {
  * the real schema's exact JSON Schema. The SDK's own validation would answer a bad argument with
  * `MCP error -32602: Input validation error: …` and a zod dump; validating in the tool instead gives
  * the caller the same `[INVALID_INPUT]` sentence as every other tool error. The conversion runs
- * once per schema (once per container), not on every `tools/list`.
+ * once per schema (once per container), not on every `tools/list`. SDK v1 converts to draft-07,
+ * hence the target here; `test/mcp/registry.test.ts` checks that `tools/list` shows exactly the real
+ * schema's JSON Schema.
  */
-const advertised = new WeakMap<z.ZodObject, z.ZodType>();
-
 function advertisedSchema(input: z.ZodObject): z.ZodType {
-  let schema = advertised.get(input);
-  if (!schema) {
-    const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(input, {
-      target: 'draft-7',
-      io: 'input',
-    });
-    // `additionalProperties: undefined` drops the loose object's own `{}` from the JSON.
-    schema = z.looseObject({}).meta({ ...jsonSchema, additionalProperties: undefined });
-    advertised.set(input, schema);
-  }
-  return schema;
+  const { $schema: _draft, ...jsonSchema } = z.toJSONSchema(input, {
+    target: 'draft-7',
+    io: 'input',
+  });
+  // `additionalProperties: undefined` drops the loose object's own `{}` from the JSON.
+  return z.looseObject({}).meta({ ...jsonSchema, additionalProperties: undefined });
 }
 
 /** `field: problem` lines; zod messages are set on the schemas and never quote the value. */
@@ -68,18 +68,30 @@ function problems(error: z.ZodError): string[] {
 export function defineTool<Input extends z.ZodObject, Output extends z.ZodRawShape>(
   spec: ToolSpec<Input, Output>
 ): Tool {
+  // Schemas are costly to build and convert: once per container's settings, not per request.
+  const schemas = new WeakMap<ToolSettings, { input: Input; advertised: z.ZodType }>();
+  const schemasFor = (settings: ToolSettings) => {
+    let built = schemas.get(settings);
+    if (!built) {
+      const input = spec.input(settings);
+      built = { input, advertised: advertisedSchema(input) };
+      schemas.set(settings, built);
+    }
+    return built;
+  };
   return {
     name: spec.name,
     title: spec.title,
     summary: spec.summary,
+    inputSchema: (settings) => schemasFor(settings).input,
     register(server, settings, request) {
-      const input = spec.input(settings);
+      const { input, advertised } = schemasFor(settings);
       server.registerTool(
         spec.name,
         {
           title: spec.title,
           description: spec.description,
-          inputSchema: advertisedSchema(input),
+          inputSchema: advertised,
           outputSchema: spec.output,
           annotations: { title: spec.title, ...spec.annotations },
         },

@@ -68,11 +68,12 @@ const DEADLINE: ErrorRule = {
     `The agent did not answer within ${seconds(deadlineMs)} seconds. The turn may still complete in Salesforce; retry in a moment (a retry that finds the agent busy will say so).`,
 };
 
+/** Salesforce failed: the token endpoint or the Agent API; its own sentence says which and how. */
 const UPSTREAM_UNAVAILABLE: ErrorRule<UpstreamError | MalformedResponseError> = {
   code: 'UPSTREAM_UNAVAILABLE',
   retry: 'retry',
   message: (err) =>
-    `Salesforce's Agent API failed (${err.status ? `HTTP ${err.status}` : 'unexpected response'}${err.requestId ? `, request id ${err.requestId}` : ''}). Retry in a minute.`,
+    `Salesforce failed: ${err.message}${err.requestId ? ` (Salesforce request id ${err.requestId})` : ''} Retry in a minute; if it persists, an administrator must check the server's Salesforce settings.`,
 };
 
 /**
@@ -124,7 +125,7 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     code: 'RATE_LIMITED',
     retry: 'retry',
     message: (err) =>
-      `Salesforce is rate limiting the Agent API. Retry in ${seconds(err.retryAfterMs ?? 10_000)} seconds.`,
+      `Salesforce is rate limiting this server. Retry in ${seconds(err.retryAfterMs ?? 10_000)} seconds.`,
   }),
   entry(DeadlineExceededError, DEADLINE),
   entry(ToolDeadlineError, DEADLINE),

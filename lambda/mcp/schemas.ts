@@ -24,20 +24,12 @@ export const messageInput = (maxChars: number) =>
 /** Input of the tools that act on a client's state without sending a message. */
 export const clientInput = z.object({ client_email: clientEmailInput });
 
-const buildTurnInput = (maxChars: number) =>
+/** Input of the tools that send a turn: who, and what they say, within the configured length. */
+export const turnInput = (maxChars: number) =>
   z.object({ client_email: clientEmailInput, message: messageInput(maxChars) });
 
-const turnInputs = new Map<number, ReturnType<typeof buildTurnInput>>();
-
-/** Input of the tools that send a turn: who, and what they say. One instance per length limit. */
-export function turnInput(maxChars: number) {
-  let schema = turnInputs.get(maxChars);
-  if (!schema) {
-    schema = buildTurnInput(maxChars);
-    turnInputs.set(maxChars, schema);
-  }
-  return schema;
-}
+/** The client email as every tool's output echoes it. */
+export const clientEmailOutput = z.string().describe('The normalised client email.');
 
 /** One agent message in flat form (primitive fields only, so Agentforce can map it). */
 export const flatMessageOutput = z.object({
@@ -55,6 +47,7 @@ export const flatMessageOutput = z.object({
     ),
 });
 
+/** One agent message as the turn tools return it. */
 export type FlatMessage = z.infer<typeof flatMessageOutput>;
 
 /** Annotations of the tools that send a turn: they change state upstream, and a repeat is a new turn. */
@@ -67,7 +60,7 @@ export const turnAnnotations = {
 
 /** Output of the tools that send a turn; filled by {@link turnResult}. */
 export const turnOutputShape = {
-  client_email: z.string().describe('The normalised client email.'),
+  client_email: clientEmailOutput,
   session_id: z.string().describe('Agentforce session id used for this turn.'),
   sequence_id: z.number().int().describe('Sequence id sent with this turn.'),
   reply: z.string().describe("The agent's reply: the text of every message of the turn."),

@@ -3,6 +3,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { ToolRequest, ToolSettings } from './tool-context.js';
 import { TOOLS } from './tools/index.js';
 
+/** The server's name and version, as `initialize`, `/health` and logs report them. */
 export const SERVER_INFO = { name: 'agentforce-mcp', version: '0.1.0' } as const;
 
 // The SDK builds a new Ajv instance per server unless given one; this server never uses it

@@ -76,7 +76,8 @@ describe('Class: McpServerStack', () => {
       template.hasResourceProperties('AWS::Lambda::Url', {
         Cors: {
           AllowOrigins: origins,
-          AllowMethods: ['GET', 'POST'],
+          // POST only: GET and DELETE answer 405 (stateless); the CORS front end answers OPTIONS.
+          AllowMethods: ['POST'],
           AllowHeaders: [...CORS_ALLOW_HEADERS],
           ExposeHeaders: [...CORS_EXPOSE_HEADERS],
           MaxAge: CORS_MAX_AGE_SECONDS,

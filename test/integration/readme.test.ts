@@ -5,6 +5,9 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authEnvSchema } from '../../lambda/auth/config.js';
+import { envSchema } from '../../lambda/config.js';
+import { ERROR_TABLE, INTERNAL } from '../../lambda/mcp/error-table.js';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { startMockIssuer } from '../auth/oauth-issuer.js';
 import { type Harness, MCP_URL, rpcRequest, startHarness } from '../helpers/harness.js';
@@ -16,12 +19,16 @@ import { type Harness, MCP_URL, rpcRequest, startHarness } from '../helpers/harn
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
-/** The rows of the first table under `## heading`, as arrays of cells. */
-function table(heading: string): string[][] {
-  const section = README.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
-  return section
-    .split('\n')
-    .filter((line) => line.startsWith('|') && !/^\|[-| ]+\|$/.test(line))
+/** The rows of the first table under `## heading` (or of the table after `after`), as cells. */
+function table(heading: string, after?: string): string[][] {
+  let section = README.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
+  if (after !== undefined) section = section.slice(section.indexOf(after));
+  const lines = section.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('|'));
+  const end = lines.findIndex((line, i) => i > start && !line.startsWith('|'));
+  return lines
+    .slice(start, end === -1 ? undefined : end)
+    .filter((line) => !/^\|[-| ]+\|$/.test(line))
     .slice(1)
     .map((line) =>
       line
@@ -206,5 +213,48 @@ describe('README: Tools', () => {
       const documented = [...inputs.matchAll(/`([a-z_]+)`/g)].map((match) => match[1]);
       expect(documented, name).toEqual(Object.keys(tool?.inputSchema.properties ?? {}));
     }
+  });
+});
+
+describe('README: Configuration', () => {
+  /** Read by libraries, not by our schemas. */
+  const LIBRARY_SETTINGS = [
+    'POWERTOOLS_LOG_LEVEL',
+    'POWERTOOLS_SERVICE_NAME',
+    'POWERTOOLS_METRICS_NAMESPACE',
+    'POWERTOOLS_METRICS_DISABLED',
+  ];
+  /** Documented as accepted and ignored. */
+  const IGNORED = ['SALESFORCE_ORG_ID'];
+  const documented = table('Configuration').flatMap(([names = '']) =>
+    [...names.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1] as string)
+  );
+
+  it('documents every variable the function reads', () => {
+    const read = [...Object.keys(envSchema.shape), ...Object.keys(authEnvSchema.shape)];
+    expect(read.filter((name) => !documented.includes(name))).toEqual([]);
+  });
+
+  it('documents no variable the function does not read', () => {
+    const read = new Set([
+      ...Object.keys(envSchema.shape),
+      ...Object.keys(authEnvSchema.shape),
+      ...LIBRARY_SETTINGS,
+      ...IGNORED,
+    ]);
+    expect(documented.filter((name) => !read.has(name))).toEqual([]);
+  });
+});
+
+describe('README: error codes', () => {
+  it('lists every code the error table can return with its retry advice, and no other', () => {
+    const WORDS = { retry: 'retry', 'change-call': 'change', administrator: 'admin' } as const;
+    const listed = table('Tools', '| Code |').map(([code = '', retry = '']) => [
+      code.replace(/`/g, ''),
+      retry,
+    ]);
+    const rules = [...ERROR_TABLE.values(), INTERNAL];
+    const expected = [...new Map(rules.map((rule) => [rule.code, WORDS[rule.retry]])).entries()];
+    expect([...listed].sort()).toEqual(expected.sort());
   });
 });

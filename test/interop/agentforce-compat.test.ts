@@ -209,14 +209,20 @@ describe('Agentforce compatibility: every tool answers within its deadline', () 
   }
 
   // A turn abandoned at the deadline keeps its session busy upstream, so no tool shares a client.
-  it.each([
+  const cases = [
     ['authenticate', false, {}, 'ok'],
     ['create-agent-session', false, {}, 'ok'],
     ['send-message-to-agent', true, { message: 'Hello' }, 'deadline'],
     ['get-session-status', true, {}, 'ok'],
     ['complete-agentforce-conversation', false, { message: 'Hello' }, 'deadline'],
     ['end-agent-session', true, {}, 'ok'],
-  ] as const)('returns %s within deadline + 1 s', async (name, withSession, extra, expected) => {
+  ] as const;
+
+  it('has a case for every registered tool', () => {
+    expect(cases.map(([name]) => name).sort()).toEqual([...TOOL_NAMES].sort());
+  });
+
+  it.each(cases)('returns %s within deadline + 1 s', async (name, withSession, extra, expected) => {
     // Prepare
     const clientEmail = await prepareClient(withSession);
 

@@ -1,15 +1,29 @@
+/// <reference types="vite/client" />
 import { describe, expect, it } from 'vitest';
 import * as agentforceErrors from '../../lambda/agentforce/errors.js';
 import * as conversationErrors from '../../lambda/conversation/errors.js';
-import { ERROR_TABLE, INTERNAL, ruleFor } from '../../lambda/mcp/error-table.js';
+import {
+  describeFailure,
+  ERROR_TABLE,
+  INTERNAL,
+  type RetryAdvice,
+  ruleFor,
+} from '../../lambda/mcp/error-table.js';
 import * as mcpErrors from '../../lambda/mcp/errors.js';
 import type { ToolCallRecord } from '../../lambda/mcp/tool-context.js';
 import { runTool } from '../../lambda/mcp/tool-result.js';
 import * as secretsErrors from '../../lambda/secrets/errors.js';
 import * as stateErrors from '../../lambda/state/errors.js';
 
-/** Every module whose errors can reach a tool; a class added to one of them must get a row. */
-const MODULES = { agentforceErrors, conversationErrors, mcpErrors, secretsErrors, stateErrors };
+/** Modules whose errors never reach a tool: inbound auth answers at the HTTP edge. */
+const EDGE_ONLY = ['../../lambda/auth/errors.ts'];
+
+/** Every `errors.ts` below lambda/: a class added to any of them must get a row. */
+const MODULES = Object.entries(
+  import.meta.glob<Record<string, unknown>>('../../lambda/**/errors.ts', { eager: true })
+)
+  .filter(([path]) => !EDGE_ONLY.includes(path))
+  .map(([, module]) => module);
 
 /** Bases that are never thrown themselves: only their subclasses need rows. */
 const ABSTRACT = new Set<unknown>([
@@ -18,13 +32,11 @@ const ABSTRACT = new Set<unknown>([
   stateErrors.StateError,
 ]);
 
-const errorClasses = Object.values(MODULES)
-  .flatMap((module) => Object.values(module))
-  .filter(
-    // biome-ignore lint/suspicious/noExplicitAny: any constructor, whatever its parameters.
-    (value): value is new (...args: any[]) => Error =>
-      typeof value === 'function' && value.prototype instanceof Error
-  );
+const errorClasses = MODULES.flatMap((module) => Object.values(module)).filter(
+  // biome-ignore lint/suspicious/noExplicitAny: any constructor, whatever its parameters.
+  (value): value is new (...args: any[]) => Error =>
+    typeof value === 'function' && value.prototype instanceof Error
+);
 
 /** A real instance of each class with a row, as the code below the tools throws it. */
 const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>([
@@ -96,28 +108,84 @@ const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>
   ],
 ]);
 
-/** What each sample must say: its code and a distinctive part of its next step. */
-const EXPECTED: Record<string, { code: string; says: string }> = {
-  InvalidToolInputError: { code: 'INVALID_INPUT', says: 'message: is required. Fix them' },
-  ToolDeadlineError: { code: 'DEADLINE', says: 'within 2 seconds' },
-  NoSessionError: { code: 'NO_SESSION', says: 'Call create-agent-session first' },
-  SessionNotSavedError: { code: 'STATE_NOT_SAVED', says: 'ended it instead of leaking it' },
-  LeaseBusyError: { code: 'BUSY', says: 'Wait a few seconds and retry' },
-  AgentSessionLockedError: { code: 'BUSY', says: 'Wait a few seconds and retry' },
-  LeaseLostError: { code: 'CONFLICT', says: 'took over' },
-  OwnerMismatchError: { code: 'FORBIDDEN_CLIENT', says: 'in use by another caller' },
-  StoreUnavailableError: { code: 'STATE_UNAVAILABLE', says: 'nothing was sent to the agent' },
-  CredentialsUnavailableError: { code: 'CREDENTIALS_UNAVAILABLE', says: 'Retry in a minute' },
-  CredentialsNotSetError: { code: 'CREDENTIALS_NOT_SET', says: 'put-secret-value --secret-id' },
-  SessionNotFoundError: { code: 'SESSION_EXPIRED', says: 'expired or was ended' },
-  RateLimitedError: { code: 'RATE_LIMITED', says: 'Retry in 8 seconds' },
-  DeadlineExceededError: { code: 'DEADLINE', says: 'may still complete in Salesforce' },
-  AgentforceAuthError: { code: 'SALESFORCE_AUTH', says: 'The client secret is wrong.' },
-  AgentNotFoundError: { code: 'AGENT_NOT_FOUND', says: 'check SALESFORCE_AGENT_ID' },
-  AgentforceConfigError: { code: 'CONFIGURATION', says: 'not a Salesforce host' },
-  BadRequestError: { code: 'REJECTED', says: 'The message is too long.' },
-  UpstreamError: { code: 'UPSTREAM_UNAVAILABLE', says: 'HTTP 503, request id req-9' },
-  MalformedResponseError: { code: 'UPSTREAM_UNAVAILABLE', says: 'unexpected response' },
+/** What each sample must say: its code, its retry advice and a distinctive part of its next step. */
+const EXPECTED: Record<string, { code: string; retry: RetryAdvice; says: string }> = {
+  InvalidToolInputError: {
+    code: 'INVALID_INPUT',
+    retry: 'change-call',
+    says: 'message: is required. Fix them',
+  },
+  ToolDeadlineError: { code: 'DEADLINE', retry: 'retry', says: 'within 2 seconds' },
+  NoSessionError: {
+    code: 'NO_SESSION',
+    retry: 'change-call',
+    says: 'Call create-agent-session first',
+  },
+  SessionNotSavedError: {
+    code: 'STATE_NOT_SAVED',
+    retry: 'retry',
+    says: 'ended it instead of leaking it',
+  },
+  LeaseBusyError: { code: 'BUSY', retry: 'retry', says: 'Wait a few seconds and retry' },
+  AgentSessionLockedError: { code: 'BUSY', retry: 'retry', says: 'Wait a few seconds and retry' },
+  LeaseLostError: { code: 'CONFLICT', retry: 'retry', says: 'took over' },
+  OwnerMismatchError: {
+    code: 'FORBIDDEN_CLIENT',
+    retry: 'change-call',
+    says: 'in use by another caller',
+  },
+  StoreUnavailableError: {
+    code: 'STATE_UNAVAILABLE',
+    retry: 'retry',
+    says: 'nothing was sent to the agent',
+  },
+  CredentialsUnavailableError: {
+    code: 'CREDENTIALS_UNAVAILABLE',
+    retry: 'retry',
+    says: 'Retry in a minute',
+  },
+  CredentialsNotSetError: {
+    code: 'CREDENTIALS_NOT_SET',
+    retry: 'administrator',
+    says: 'put-secret-value --secret-id',
+  },
+  SessionNotFoundError: {
+    code: 'SESSION_EXPIRED',
+    retry: 'change-call',
+    says: 'expired or was ended',
+  },
+  RateLimitedError: { code: 'RATE_LIMITED', retry: 'retry', says: 'Retry in 8 seconds' },
+  DeadlineExceededError: {
+    code: 'DEADLINE',
+    retry: 'retry',
+    says: 'may still complete in Salesforce',
+  },
+  AgentforceAuthError: {
+    code: 'SALESFORCE_AUTH',
+    retry: 'administrator',
+    says: 'The client secret is wrong.',
+  },
+  AgentNotFoundError: {
+    code: 'AGENT_NOT_FOUND',
+    retry: 'administrator',
+    says: 'check SALESFORCE_AGENT_ID',
+  },
+  AgentforceConfigError: {
+    code: 'CONFIGURATION',
+    retry: 'administrator',
+    says: 'not a Salesforce host',
+  },
+  BadRequestError: { code: 'REJECTED', retry: 'change-call', says: 'The message is too long.' },
+  UpstreamError: {
+    code: 'UPSTREAM_UNAVAILABLE',
+    retry: 'retry',
+    says: 'Salesforce failed: 503 (Salesforce request id req-9) Retry in a minute',
+  },
+  MalformedResponseError: {
+    code: 'UPSTREAM_UNAVAILABLE',
+    retry: 'retry',
+    says: 'Salesforce failed: bad body Retry',
+  },
 };
 
 async function throughRunTool(err: unknown) {
@@ -133,7 +201,7 @@ async function throughRunTool(err: unknown) {
   return { result, record, text };
 }
 
-describe('Table: ERROR_TABLE', () => {
+describe('Constant: ERROR_TABLE', () => {
   it.each(errorClasses.map((cls) => [cls.name, cls] as const))(
     'has a row (and a sample) for %s',
     (_, cls) => {
@@ -142,6 +210,11 @@ describe('Table: ERROR_TABLE', () => {
       expect(SAMPLES.has(cls), `add a sample ${cls.name} to this test`).toBe(true);
     }
   );
+
+  it('reads every errors module that can reach a tool', () => {
+    expect(MODULES).toHaveLength(5);
+    expect(errorClasses.length).toBeGreaterThanOrEqual(ERROR_TABLE.size);
+  });
 
   it('has no row for a class this test does not know', () => {
     for (const cls of ERROR_TABLE.keys()) expect(SAMPLES.has(cls), cls.name).toBe(true);
@@ -162,6 +235,7 @@ describe('Table: ERROR_TABLE', () => {
       // Assess
       expect(result.isError).toBe(true);
       expect(text.endsWith(` [${expected.code}]`)).toBe(true);
+      expect(describeFailure(make(), { deadlineMs: 1_500 }).retry).toBe(expected.retry);
       expect(text).toContain(expected.says);
       expect(text).not.toMatch(/\n\s+at |Error:/);
       expect(record).toEqual({

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { INSTRUCTIONS } from '../../lambda/mcp/server.js';
 import { TOOL_NAMES, TOOLS } from '../../lambda/mcp/tools/index.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
@@ -8,6 +9,11 @@ import { type Harness, startHarness } from '../helpers/harness.js';
 const TOOLS_DIR = new URL('../../lambda/mcp/tools/', import.meta.url);
 
 let harness: Harness;
+const settings = () => ({
+  conversations: harness.deps.conversations,
+  toolDeadlineMs: harness.deps.config.limits.toolDeadlineMs,
+  maxMessageChars: harness.deps.config.limits.maxMessageChars,
+});
 let client: Client;
 
 beforeAll(async () => {
@@ -16,11 +22,26 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
-describe('Registry: TOOLS', () => {
+describe('Constant: TOOLS', () => {
   it('is what the server lists, in the same order', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name)).toEqual(TOOL_NAMES);
     expect(tools.map((tool) => tool.title)).toEqual(TOOLS.map((tool) => tool.title));
+  });
+
+  it("lists each tool's input schema exactly as its validating schema converts to JSON Schema", async () => {
+    const { tools } = await client.listTools();
+    for (const tool of TOOLS) {
+      const { $schema: _draft, ...expected } = z.toJSONSchema(tool.inputSchema(settings()), {
+        target: 'draft-7',
+        io: 'input',
+      });
+      const { $schema: _listed, ...listed } = (tools.find(
+        (candidate) => candidate.name === tool.name
+      )?.inputSchema ?? {}) as Record<string, unknown>;
+      expect(listed, tool.name).toEqual(expected);
+      expect(listed.required, tool.name).toContain('client_email');
+    }
   });
 
   it('holds each tool once, one file per tool', () => {
@@ -38,7 +59,26 @@ describe('Registry: TOOLS', () => {
   });
 });
 
-describe('Server: initialize', () => {
+describe('Annotation: openWorldHint', () => {
+  it('is false only on tools that call nothing upstream', async () => {
+    const { tools } = await client.listTools();
+    const closed = tools.filter((tool) => tool.annotations?.openWorldHint === false);
+    expect(closed.map((tool) => tool.name)).toEqual(['get-session-status']);
+    for (const tool of closed) {
+      const before = JSON.stringify({ ...harness.simulator.counters, sequenceIds: undefined });
+      const result = await client.callTool({
+        name: tool.name,
+        arguments: { client_email: 'closed-world@example.com' },
+      });
+      expect(result.isError, tool.name).toBeFalsy();
+      expect(JSON.stringify({ ...harness.simulator.counters, sequenceIds: undefined })).toBe(
+        before
+      );
+    }
+  });
+});
+
+describe('Function: buildServer', () => {
   it('writes instructions that name every registered tool, the first as the one to start with', () => {
     const instructions = client.getInstructions() ?? '';
     expect(instructions).toBe(INSTRUCTIONS);

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../define-tool.js';
-import { clientInput } from '../schemas.js';
+import { clientEmailOutput, clientInput } from '../schemas.js';
 
 /** `authenticate`: obtains or validates the Salesforce token and records the client as authenticated. */
 export const authenticate = defineTool({
@@ -17,7 +17,7 @@ export const authenticate = defineTool({
   },
   input: () => clientInput,
   output: {
-    client_email: z.string().describe('The normalised client email.'),
+    client_email: clientEmailOutput,
     authenticated: z.boolean().describe('True when Salesforce accepted the server credentials.'),
     authenticated_at: z
       .string()

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../define-tool.js';
-import { clientInput, flattenMessage, replyText } from '../schemas.js';
+import { clientEmailOutput, clientInput, flattenMessage, replyText } from '../schemas.js';
 
 /** `create-agent-session`: starts a session with the configured agent, ending the previous one first. */
 export const createAgentSession = defineTool({
@@ -17,7 +17,7 @@ export const createAgentSession = defineTool({
   },
   input: () => clientInput,
   output: {
-    client_email: z.string().describe('The normalised client email.'),
+    client_email: clientEmailOutput,
     session_id: z.string().describe('The new Agentforce session id.'),
     greeting: z.string().describe("The agent's greeting."),
     ended_session_id: z

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../define-tool.js';
-import { clientInput } from '../schemas.js';
+import { clientEmailOutput, clientInput } from '../schemas.js';
 
 /** `end-agent-session`: ends the client's session in Salesforce and clears it here. */
 export const endAgentSession = defineTool({
@@ -17,7 +17,7 @@ export const endAgentSession = defineTool({
   },
   input: () => clientInput,
   output: {
-    client_email: z.string().describe('The normalised client email.'),
+    client_email: clientEmailOutput,
     ended: z.boolean().describe('True when a session was open and has been ended.'),
     session_id: z.string().describe('The session that was ended, or empty.'),
   },

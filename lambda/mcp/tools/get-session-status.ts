@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../define-tool.js';
-import { clientInput } from '../schemas.js';
+import { clientEmailOutput, clientInput } from '../schemas.js';
 
 const iso = (epochMs: number | undefined) =>
   epochMs === undefined ? '' : new Date(epochMs).toISOString();
@@ -20,7 +20,7 @@ export const getSessionStatus = defineTool({
   },
   input: () => clientInput,
   output: {
-    client_email: z.string().describe('The normalised client email.'),
+    client_email: clientEmailOutput,
     authenticated: z.boolean().describe('True when the client was authenticated before.'),
     has_session: z.boolean().describe('True when an agent session is open.'),
     session_id: z.string().describe('The open Agentforce session id, or empty.'),

@@ -8,7 +8,7 @@ import {
   MAX_TOOL_DEADLINE_MS,
 } from '../../lambda/shared/deadline.js';
 import { MINIMAL_FUNCTION_ENV } from '../helpers/env.js';
-import { onlyResource, removeSynthOutputs, synth } from '../infra/synth.js';
+import { onlyResource, removeSynthOutputs, synth } from './synth.js';
 
 afterAll(removeSynthOutputs);
 
