@@ -41,7 +41,8 @@ function readSaved(file: string): RawSettings {
  * Loads the settings of one deployment: the context and `MCP_*` variables of this run over the
  * settings persisted by earlier runs in `<dir>/<stackName>.json`, so a later plain `cdk deploy`
  * keeps what the operator chose. Refuses to switch the auth mode of a deployment unless
- * `allowAuthModeChange=true` is given. `save()` writes the merged settings back; call it once the
+ * `allowAuthModeChange=true` is given, and warns of a Cognito domain prefix change, which
+ * CloudFormation cannot apply on its own. `save()` writes the merged settings back; call it once the
  * stack was built, so settings that fail later checks are not kept.
  *
  * @throws StackConfigError on invalid settings or an unconfirmed auth mode change
@@ -54,7 +55,7 @@ export function loadDeployment(
   node: Node,
   env: Readonly<Record<string, string | undefined>>,
   dir: string
-): { config: StackConfig; file: string; save(): void } {
+): { config: StackConfig; file: string; warnings: string[]; save(): void } {
   const given = readSettings(node, env);
   const stackName = String(given.stackName ?? DEFAULT_STACK_NAME).trim();
   const file = settingsFile(dir, stackName);
@@ -71,6 +72,20 @@ export function loadDeployment(
     ]);
   }
 
+  const warnings: string[] = [];
+  const savedPrefix = saved.cognitoDomainPrefix;
+  if (
+    Object.keys(saved).length > 0 &&
+    config.authMode === 'cognito' &&
+    previous === 'cognito' &&
+    savedPrefix !== config.cognitoDomainPrefix
+  ) {
+    // CloudFormation creates the new domain before deleting the old; a pool has one prefix domain.
+    warnings.push(
+      `cognitoDomainPrefix changes from ${savedPrefix ?? 'the default'} to ${config.cognitoDomainPrefix ?? 'the default'}: the update fails ("User pool already has a domain configured") unless the old domain is deleted first (aws cognito-idp delete-user-pool-domain --user-pool-id <UserPoolId> --domain <old prefix>). TokenUrl changes too.`
+    );
+  }
+
   const merged: Record<string, unknown> = {};
   for (const [key, value] of Object.entries({ ...saved, ...definedOnly(given) })) {
     if (!ONE_SHOT.includes(key as SettingKey)) merged[key] = value;
@@ -81,7 +96,7 @@ export function loadDeployment(
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(sortKeys(merged), null, 2)}\n`);
   };
-  return { config, file, save };
+  return { config, file, warnings, save };
 }
 
 const definedOnly = (raw: RawSettings) =>

@@ -83,6 +83,26 @@ describe('Function: loadDeployment', () => {
     expect(saved).not.toHaveProperty('allowAuthModeChange');
   });
 
+  it('warns that a Cognito domain prefix change needs the old domain deleted first', () => {
+    // Prepare
+    loadDeployment(node(REQUIRED_SETTINGS), {}, dir).save();
+
+    // Act
+    const changed = loadDeployment(node({ cognitoDomainPrefix: 'acme-mcp' }), {}, dir);
+    changed.save();
+    const unchanged = loadDeployment(node({}), {}, dir);
+
+    // Assess
+    expect(changed.warnings).toEqual([
+      expect.stringContaining('from the default to acme-mcp: the update fails'),
+    ]);
+    expect(changed.warnings[0]).toContain('delete-user-pool-domain');
+    expect(unchanged.warnings).toEqual([]);
+    expect(
+      loadDeployment(node(REQUIRED_SETTINGS), {}, mkdtempSync(join(dir, 'fresh-'))).warnings
+    ).toEqual([]);
+  });
+
   it('writes nothing until save is called', () => {
     // Act
     const { file } = loadDeployment(node(REQUIRED_SETTINGS), {}, dir);
