@@ -9,6 +9,7 @@ import {
   isHostAllowed,
   isJsonContentType,
   isOriginAllowed,
+  logSafe,
   MCP_METHODS,
   PREFLIGHT_HEADERS,
 } from './http/rules.js';
@@ -57,6 +58,9 @@ interface RequestLog extends ToolCallRecord {
   principal?: string;
   authRefused?: boolean;
   traceparent?: string;
+  /** Which allowlist answered 403, so an operator can tell a Host refusal from an Origin one. */
+  refusedBy?: 'Host' | 'Origin';
+  refusedValue?: string;
 }
 
 /**
@@ -80,11 +84,15 @@ export function createApp(deps: AppDependencies): App {
     const host = request.headers.get('host');
     const { allowedHosts, allowedOrigins } = config.http;
     if (!isHostAllowed(host, allowedHosts)) {
+      log.refusedBy = 'Host';
+      log.refusedValue = logSafe(host);
       return rpcError(403, -32000, 'Forbidden: this Host is not allowed.');
     }
     const origin = request.headers.get('origin');
     if (origin === null) return routeAllowed(request, options, log, false);
     if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts })) {
+      log.refusedBy = 'Origin';
+      log.refusedValue = logSafe(origin);
       return rpcError(403, -32000, 'Forbidden: this Origin is not allowed.');
     }
     return withHeaders(await routeAllowed(request, options, log, true), corsHeaders(origin));
@@ -194,6 +202,8 @@ export function createApp(deps: AppDependencies): App {
         outcome: log.outcome,
         errorCode: log.errorCode,
         principal: log.principal,
+        refusedBy: log.refusedBy,
+        refusedValue: log.refusedValue,
         latencyMs,
       });
       if (log.traceparent) logger.removeKeys(['traceparent']);

@@ -26,7 +26,7 @@ async function serve(
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  const backends = await startLocalBackends();
+  const backends = await startLocalBackends({ resourceUrl: `http://${HOST}:${port}/mcp` });
   const server = createServer((req, res) => {
     serve(backends.handler, backends.timeoutMs, req, res).catch((err: unknown) => {
       // Lambda answers a rejected invocation with 502; so does the local server.
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       `  Auth:       ${process.env.AUTH_MODE === 'none' ? 'none (local run)' : process.env.AUTH_MODE}`,
       '',
       'Connect a client:',
-      `  MCP Inspector (UI):  npx @modelcontextprotocol/inspector   then Transport "Streamable HTTP", URL ${url}`,
+      `  MCP Inspector (UI):  npx -y @modelcontextprotocol/inspector@2.12.0 (Node 22), then Add Servers > + Add manually > streamable-http, URL ${url}`,
       `  MCP Inspector (CLI): npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/list`,
       `  Claude Code:         claude mcp add --transport http agentforce ${url}`,
       `  Health check:        curl http://${HOST}:${port}/health`,

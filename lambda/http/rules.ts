@@ -138,3 +138,17 @@ export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-headers': CORS_ALLOW_HEADERS.join(', '),
   'access-control-max-age': String(CORS_MAX_AGE_SECONDS),
 };
+
+/** Longest header value a log line carries. */
+const LOG_VALUE_MAX = 100;
+
+/**
+ * A request header value as it may appear in a log line: anything outside printable ASCII
+ * becomes `?` (no control characters or look-alikes reach the log viewer) and it is cut to
+ * 100 characters, ending in `…` when cut. For values that are not secret (Host, Origin).
+ */
+export function logSafe(value: string | null): string {
+  if (value === null) return '(none)';
+  const printable = value.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > LOG_VALUE_MAX ? `${printable.slice(0, LOG_VALUE_MAX - 1)}…` : printable;
+}

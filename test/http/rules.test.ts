@@ -10,6 +10,7 @@ import {
   isHostSyntax,
   isJsonContentType,
   isOriginAllowed,
+  logSafe,
   mediaTypes,
   PREFLIGHT_HEADERS,
 } from '../../lambda/http/rules.js';
@@ -167,5 +168,28 @@ describe('Function: isOriginAllowed', () => {
     expect(
       isOriginAllowed('http://evil.example', [], { host: 'evil.example', allowedHosts: hosts })
     ).toBe(false);
+  });
+});
+
+describe('Function: logSafe', () => {
+  it('keeps a printable value of 100 characters whole', () => {
+    const value = 'h'.repeat(100);
+
+    expect(logSafe(value)).toBe(value);
+  });
+
+  it('cuts a longer value to 100 characters ending in an ellipsis', () => {
+    const logged = logSafe('h'.repeat(101));
+
+    expect(logged).toHaveLength(100);
+    expect(logged.endsWith('h…')).toBe(true);
+  });
+
+  it('replaces control and non-ASCII characters with ?', () => {
+    expect(logSafe('a\u0000b\u001bc\u00e9d\u202ee')).toBe('a?b?c?d?e');
+  });
+
+  it('reports a missing header as (none)', () => {
+    expect(logSafe(null)).toBe('(none)');
   });
 });

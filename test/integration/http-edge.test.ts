@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { logger } from '../../lambda/logger.js';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { type Harness, MCP_URL, rpcRequest, startHarness } from '../helpers/harness.js';
 
@@ -145,6 +146,68 @@ describe('HTTP edge: Origin and Host (DNS rebinding)', () => {
       rpcRequest(initialize('2025-06-18'), {}, 'http://evil.example.com/mcp')
     );
     expect(response.status).toBe(403);
+  });
+});
+
+describe('HTTP edge: 403 request log', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** The fields of the one `request` log line the handler wrote for `request`. */
+  async function requestLog(request: Request) {
+    const info = vi.spyOn(logger, 'info');
+    const response = await harness.fetch(request);
+    await response.body?.cancel();
+    const lines = info.mock.calls.filter(([message]) => message === 'request');
+    expect(lines).toHaveLength(1);
+    return { status: response.status, fields: lines[0]?.[1] as Record<string, unknown> };
+  }
+
+  it('names Origin as the refusing rule of a preflight, with the refused value', async () => {
+    const { status, fields } = await requestLog(
+      new Request(MCP_URL, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://127.0.0.1:9999', 'access-control-request-method': 'POST' },
+      })
+    );
+
+    expect(status).toBe(403);
+    expect(fields).toMatchObject({
+      httpMethod: 'OPTIONS',
+      status: 403,
+      refusedBy: 'Origin',
+      refusedValue: 'http://127.0.0.1:9999',
+    });
+  });
+
+  it('names Host as the refusing rule, with the value truncated', async () => {
+    const host = `${'a'.repeat(300)}.example.com`;
+    const { status, fields } = await requestLog(
+      rpcRequest(initialize('2025-06-18'), {}, `http://${host}/mcp`)
+    );
+
+    expect(status).toBe(403);
+    expect(fields.refusedBy).toBe('Host');
+    expect(String(fields.refusedValue)).toMatch(/^a{20,}…$/);
+    expect(String(fields.refusedValue).length).toBeLessThanOrEqual(100);
+  });
+
+  it('replaces characters outside printable ASCII in the logged value', async () => {
+    const { fields } = await requestLog(
+      rpcRequest(initialize('2025-06-18'), { origin: 'https://évil.example.com\t"x"' })
+    );
+
+    expect(fields).toMatchObject({ status: 403, refusedBy: 'Origin' });
+    expect(fields.refusedValue).toBe('https://?vil.example.com?"x"');
+  });
+
+  it('adds no refusal fields to a request that was served', async () => {
+    const { status, fields } = await requestLog(
+      rpcRequest(initialize('2025-06-18'), { origin: 'http://localhost:6274' })
+    );
+
+    expect(status).toBe(200);
+    expect(fields.refusedBy).toBeUndefined();
+    expect(fields.refusedValue).toBeUndefined();
   });
 });
 

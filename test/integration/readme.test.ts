@@ -4,9 +4,10 @@ import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { authEnvSchema } from '../../lambda/auth/config.js';
 import { envSchema } from '../../lambda/config.js';
+import { logger } from '../../lambda/logger.js';
 import { ERROR_TABLE, INTERNAL } from '../../lambda/mcp/error-table.js';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { startMockIssuer } from '../auth/oauth-issuer.js';
@@ -128,14 +129,26 @@ const HTTP_CHECKS: Record<string, (row: string[]) => Promise<void>> = {
     expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
   },
   '`Origin` not in `ALLOWED_ORIGINS` / `Host` not in `ALLOWED_HOSTS`': async () => {
-    const badOrigin = await harness.fetch(
-      rpcRequest({ jsonrpc: '2.0', id: 3, method: 'ping' }, { origin: 'https://evil.example' })
-    );
-    expect(badOrigin.status).toBe(403);
-    const badHost = await harness.fetch(
-      rpcRequest({ jsonrpc: '2.0', id: 3, method: 'ping' }, {}, 'http://evil.example/mcp')
-    );
-    expect(badHost.status).toBe(403);
+    const info = vi.spyOn(logger, 'info');
+    try {
+      const preflight = await harness.fetch(
+        new Request(MCP_URL, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } })
+      );
+      expect(preflight.status).toBe(403);
+      const badHost = await harness.fetch(
+        rpcRequest({ jsonrpc: '2.0', id: 3, method: 'ping' }, {}, 'http://evil.example/mcp')
+      );
+      expect(badHost.status).toBe(403);
+      const logged = info.mock.calls
+        .filter(([message]) => message === 'request')
+        .map(([, fields]) => fields as Record<string, unknown>);
+      expect(logged).toMatchObject([
+        { status: 403, refusedBy: 'Origin', refusedValue: 'https://evil.example' },
+        { status: 403, refusedBy: 'Host', refusedValue: 'evil.example' },
+      ]);
+    } finally {
+      info.mockRestore();
+    }
   },
   'Content type other than JSON / body over `MAX_BODY_BYTES` / malformed JSON': async () => {
     const text = await harness.fetch(rpcRequest('{}', { 'content-type': 'text/plain' }));

@@ -9,7 +9,9 @@
  *    (no header, a client not on the allowlist, a token without the scope).
  * 5. B: Claude Desktop's stdio bridge `mcp-remote`, configured as in the README (a static header,
  *    and client credentials with renewal), driven by the MCP SDK client over stdio.
- * 6. Stops everything it started (also on failure, timeout or Ctrl+C), prints one table, and
+ * 6. A and B: the Inspector's web UI in headless Chromium (browser-phase.ts), as a user clicks
+ *    through it; B's entry carries the bearer token as a custom header.
+ * 7. Stops everything it started (also on failure, timeout or Ctrl+C), prints one table, and
  *    exits 1 if any row failed.
  *
  * Needs the npm registry the first time (npx fetches the pinned tools and Node 22).
@@ -23,14 +25,27 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { freePort } from '../../local/dynamodb-local.js';
 import { agentforceProblems, type WireTool } from './agentforce-rules.js';
+import { runBrowserChecks } from './browser-phase.js';
 import { REQUIRED_SCENARIOS, runConformance } from './conformance.js';
-import { INSPECTOR_EXIT, type InspectorRun, inspectorEnv, runInspector } from './inspector.js';
+import {
+  INSPECTOR_EXIT,
+  INSPECTOR_PACKAGE,
+  type InspectorRun,
+  type InspectorWeb,
+  inspectorEnv,
+  runInspector,
+  startInspectorWeb,
+} from './inspector.js';
 import { startAgentforceLikeIssuer, throwawayClient } from './oauth-server.js';
 import { killAllStarted, type LocalServer, REPO_ROOT, startLocalServer } from './processes.js';
+import type { Row } from './row.js';
 import { ProcessGroupStdioTransport } from './stdio-client.js';
 
-/** The brief's budget is ~3 minutes on two cores; past this the run is failed and torn down. */
-const RUN_TIMEOUT_MS = 240_000;
+/**
+ * The budget is ~3 minutes on two cores, plus about a minute for the web UI in Chromium; past
+ * this the run is failed and torn down.
+ */
+const RUN_TIMEOUT_MS = 330_000;
 const SCOPE = 'mcp.invoke';
 /**
  * `${NAME}` exactly as written in a claude_desktop_config.json arg: mcp-remote expands it from its
@@ -40,15 +55,6 @@ const envPlaceholder = (name: string) => `$\{${name}}`;
 /** Claude Desktop reaches remote servers through this stdio bridge; pinned exactly. */
 const MCP_REMOTE_PACKAGE = 'mcp-remote@0.15.1';
 const BASELINE = join(REPO_ROOT, 'test', 'interop', 'conformance-baseline.yml');
-
-interface Row {
-  readonly phase: string;
-  readonly check: string;
-  readonly ok: boolean;
-  readonly result?: string;
-  readonly ms?: number;
-  readonly detail?: string;
-}
 
 const rows: Row[] = [];
 const record = (row: Row) => {
@@ -265,6 +271,44 @@ async function refused(
   });
 }
 
+/**
+ * What an OAuth-aware client does on a 401: follow the challenge's `resource_metadata` URL and
+ * read the protected-resource metadata, whose `resource` must be the URL it called.
+ */
+async function resourceMetadata(phase: string, url: string) {
+  const started = performance.now();
+  let ok = false;
+  let detail: string;
+  try {
+    const refusal = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'tools/list' }),
+    });
+    await refusal.body?.cancel();
+    const challenge = refusal.headers.get('www-authenticate') ?? '';
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+    if (!metadataUrl) {
+      detail = `HTTP ${refusal.status}, no resource_metadata in ${short(challenge, 80)}`;
+    } else {
+      // A fetch that fails (an https:// URL for a plain-HTTP server) throws into the catch below.
+      const metadata = await fetch(metadataUrl);
+      const body = (await metadata.json().catch(() => ({}))) as { resource?: string };
+      ok = metadata.status === 200 && body.resource === url;
+      detail = `${metadataUrl} -> HTTP ${metadata.status}, resource ${body.resource ?? '(none)'}`;
+    }
+  } catch (err) {
+    detail = short(`${String(err)} ${String((err as Error).cause ?? '')}`, 160);
+  }
+  record({
+    phase,
+    check: "401 challenge's resource_metadata URL serves this URL's metadata",
+    ok,
+    ms: performance.now() - started,
+    detail,
+  });
+}
+
 interface Base {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
@@ -408,7 +452,10 @@ async function main(): Promise<number> {
 
   const servers: LocalServer[] = [];
   let issuer: Awaited<ReturnType<typeof startAgentforceLikeIssuer>> | undefined;
+  let inspectorWeb: InspectorWeb | undefined;
   const teardown = async () => {
+    inspectorWeb?.stop();
+    inspectorWeb = undefined;
     for (const server of servers.splice(0)) {
       const stopped = await server.stop();
       record({
@@ -434,6 +481,14 @@ async function main(): Promise<number> {
     });
 
     const common = { ...cleanEnv(), SIMULATOR_LATENCY_MS: '0', POWERTOOLS_LOG_LEVEL: 'INFO' };
+    // Started now so its npx download overlaps the servers' start and the conformance phase.
+    const webStarting = startInspectorWeb({ ...base, logDir: outDir }).then(
+      (web) => {
+        inspectorWeb = web;
+        return web;
+      },
+      (err: unknown) => err as Error
+    );
     const starting = await Promise.allSettled([
       startLocalServer({
         name: 'server-a-no-auth',
@@ -510,6 +565,7 @@ async function main(): Promise<number> {
         UNAUTHORIZED,
         base
       );
+      await resourceMetadata(phase, serverB.url);
       const other = await issuer.clientCredentialsToken(otherApp, SCOPE);
       if (other.ok) {
         await refused(
@@ -562,6 +618,35 @@ async function main(): Promise<number> {
         { MCP_CLIENT_SECRET: agentforce.clientSecret },
         base
       );
+    }
+
+    const web = await webStarting;
+    record({
+      phase: 'inspector-web',
+      check: `${INSPECTOR_PACKAGE} --web on 127.0.0.1 (Node 22)`,
+      ok: !(web instanceof Error),
+      ms: web instanceof Error ? undefined : web.startMs,
+      detail: web instanceof Error ? short(web.message, 300) : web.shownUrl,
+    });
+    if (!(web instanceof Error)) {
+      const webToken = serverB ? await issuer.clientCredentialsToken(agentforce, SCOPE) : undefined;
+      await runBrowserChecks({
+        inspector: web,
+        record,
+        targets: [
+          ...(serverA ? [{ phase: 'inspector-web', url: serverA.url, eras: true }] : []),
+          ...(serverB && webToken?.ok
+            ? [
+                {
+                  phase: 'inspector-web+auth',
+                  url: serverB.url,
+                  headers: { Authorization: `Bearer ${webToken.accessToken}` },
+                },
+              ]
+            : []),
+          ...(serverB ? [{ phase: 'inspector-web+auth', url: serverB.url, refused: true }] : []),
+        ],
+      });
     }
   } catch (err) {
     record({ phase: 'run', check: 'unexpected error', ok: false, detail: short(String(err), 300) });
