@@ -17,7 +17,7 @@ import {
   SessionSaveUncertainError,
   TurnNotSentError,
 } from '../conversation/errors.js';
-import { CredentialsUnavailableError } from '../secrets/errors.js';
+import { CredentialsNotSetError, CredentialsUnavailableError } from '../secrets/errors.js';
 import {
   LeaseBusyError,
   LeaseLostError,
@@ -172,6 +172,12 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     retry: 'administrator',
     message: (err) =>
       `The server's Salesforce settings are invalid: ${err.message} An administrator must fix them.`,
+  }),
+  entry(CredentialsNotSetError, {
+    code: 'CREDENTIALS_NOT_SET',
+    retry: 'administrator',
+    message: () =>
+      `The server's Salesforce credentials were never stored: its secret still holds the placeholder the stack created. An administrator must run the stack's PutSalesforceCredentialsCommand output (aws secretsmanager put-secret-value --secret-id <SalesforceSecretArn> --secret-string '{"SALESFORCE_CLIENT_ID":"<consumer key>","SALESFORCE_CLIENT_SECRET":"<consumer secret>"}'); retrying will not help until then.`,
   }),
   entry(CredentialsUnavailableError, {
     code: 'CREDENTIALS_UNAVAILABLE',

@@ -66,6 +66,13 @@ const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>
     secretsErrors.CredentialsUnavailableError,
     () => new secretsErrors.CredentialsUnavailableError('The secret is missing.'),
   ],
+  [
+    secretsErrors.CredentialsNotSetError,
+    () =>
+      new secretsErrors.CredentialsNotSetError(
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sf-AbC123'
+      ),
+  ],
   [agentforceErrors.SessionNotFoundError, () => new agentforceErrors.SessionNotFoundError('s-1')],
   [
     agentforceErrors.AgentSessionLockedError,
@@ -162,6 +169,11 @@ const EXPECTED: Record<string, { code: string; retry: RetryAdvice; says: string 
     code: 'CREDENTIALS_UNAVAILABLE',
     retry: 'retry',
     says: 'Retry in a minute',
+  },
+  CredentialsNotSetError: {
+    code: 'CREDENTIALS_NOT_SET',
+    retry: 'administrator',
+    says: 'put-secret-value --secret-id',
   },
   SessionNotFoundError: {
     code: 'SESSION_EXPIRED',
