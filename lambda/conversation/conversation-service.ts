@@ -1,9 +1,28 @@
-import type { AgentforceClient, AgentMessage, TokenProvider } from '../agentforce/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  AgentforceClient,
+  AgentMessage,
+  AgentVariable,
+  TokenProvider,
+} from '../agentforce/index.js';
 import { SessionNotFoundError } from '../agentforce/index.js';
 import { logger } from '../logger.js';
-import { OwnerMismatchError } from '../state/errors.js';
+import { SETTLE_GRACE_MS } from '../shared/deadline.js';
+import { LeaseLostError, OwnerMismatchError, StoreUnavailableError } from '../state/errors.js';
 import type { Lease, ReleasePatch, SessionRecord, SessionStore } from '../state/session-store.js';
-import { NoSessionError, SessionNotSavedError } from './errors.js';
+import { type CallVariables, NO_VARIABLES } from './context-variables.js';
+import {
+  NoSessionError,
+  SessionNotSavedError,
+  SessionSaveUncertainError,
+  TurnNotSentError,
+} from './errors.js';
+
+/** A session start may answer this long past the deadline and still be recorded (inside the grace). */
+const START_GRACE_MS = 1_000;
+/** Longest a call keeps retrying a release whose outcome is unknown, however early the work ended. */
+const SETTLE_MAX_MS = 10_000;
+const SETTLE_BACKOFF_MS = 100;
 
 /** Who is asking: the normalised client email and the inbound principal that owns it. */
 export interface Caller {
@@ -13,10 +32,15 @@ export interface Caller {
 
 export interface ConversationDependencies {
   readonly store: SessionStore;
-  readonly agentforce: Pick<AgentforceClient, 'startSession' | 'sendMessage' | 'endSession'>;
+  readonly agentforce: Pick<
+    AgentforceClient,
+    'startSession' | 'sendMessage' | 'endSession' | 'submitFeedback'
+  >;
   readonly tokens: Pick<TokenProvider, 'getToken'>;
   readonly agentId: string;
   readonly bypassUser: boolean;
+  /** Start sessions with `x-attributed-client: no-builder` (replies without markdown). */
+  readonly plainText?: boolean;
   /** A lease outlives the tool deadline a little, so a holder that died frees the record soon after. */
   readonly leaseMs: number;
   readonly leaseWaitMs: number;
@@ -70,17 +94,15 @@ export class ConversationService {
   /** Starts a new session, ending the client's previous one upstream first so none leaks. */
   async createSession(
     caller: Caller,
-    signal: AbortSignal
+    signal: AbortSignal,
+    variables: CallVariables = NO_VARIABLES
   ): Promise<{ sessionId: string; greeting: readonly AgentMessage[]; endedSessionId?: string }> {
     return this.#withLease(caller, signal, async (lease) => {
       await this.#deps.tokens.getToken(signal);
       const previous = lease.record.sessionId;
       if (previous) await this.#endUpstream(previous, signal);
-      const started = await this.#deps.agentforce.startSession({
-        agentId: this.#deps.agentId,
-        bypassUser: this.#deps.bypassUser,
-        signal,
-      });
+      // The previous session is gone upstream: if no new one takes its place, forget it.
+      const started = await this.#start(signal, previous ? { session: null } : {}, variables);
       const now = this.#now();
       return {
         patch: {
@@ -98,7 +120,12 @@ export class ConversationService {
   }
 
   /** Sends the next turn of the client's open session. */
-  async sendMessage(caller: Caller, text: string, signal: AbortSignal): Promise<TurnOutcome> {
+  async sendMessage(
+    caller: Caller,
+    text: string,
+    signal: AbortSignal,
+    variables: CallVariables = NO_VARIABLES
+  ): Promise<TurnOutcome> {
     return this.#withLease<TurnOutcome>(caller, signal, async (lease) => {
       const sessionId = lease.record.sessionId;
       if (!sessionId) throw new NoSessionError(caller.clientEmail);
@@ -106,11 +133,13 @@ export class ConversationService {
         sessionId,
         sequenceId: lease.sequenceId,
         text,
+        ...sent(variables.message),
         signal,
       });
       return {
         patch: { lastTurnAt: this.#now() },
         value: { sessionId, sequenceId: lease.sequenceId, messages: turn.messages },
+        answered: true,
       };
     });
   }
@@ -119,7 +148,12 @@ export class ConversationService {
    * One call for the whole flow: authenticates if needed, starts a session when there is none or
    * the stored one expired upstream, and sends the message.
    */
-  async converse(caller: Caller, text: string, signal: AbortSignal): Promise<TurnOutcome> {
+  async converse(
+    caller: Caller,
+    text: string,
+    signal: AbortSignal,
+    variables: CallVariables = NO_VARIABLES
+  ): Promise<TurnOutcome> {
     return this.#withLease<TurnOutcome>(caller, signal, async (lease) => {
       await this.#deps.tokens.getToken(signal);
       const authenticatedAt = lease.record.authenticatedAt ?? this.#now();
@@ -130,25 +164,32 @@ export class ConversationService {
             sessionId: existing,
             sequenceId: lease.sequenceId,
             text,
+            ...sent(variables.message),
             signal,
           });
           return {
             patch: { lastTurnAt: this.#now(), authenticatedAt },
             value: { sessionId: existing, sequenceId: lease.sequenceId, messages: turn.messages },
+            answered: true,
           };
         } catch (err) {
           if (!(err instanceof SessionNotFoundError)) throw err;
           logger.info('stored session expired upstream; starting a new one');
         }
       }
-      const started = await this.#deps.agentforce.startSession({
-        agentId: this.#deps.agentId,
-        bypassUser: this.#deps.bypassUser,
-        signal,
-      });
+      // A stored session that expired upstream is forgotten if no new one takes its place.
+      // A new session gets the variables at start (where context variables are set), not again.
+      const started = await this.#start(signal, existing ? { session: null } : {}, variables);
       const startedAt = this.#now();
       const session = { sessionId: started.sessionId, agentId: this.#deps.agentId, startedAt };
       const firstSequenceId = 1;
+      if (signal.aborted) {
+        // The start answered inside its grace, after the deadline: keep the session, send nothing.
+        throw new FailedWithPatch(new TurnNotSentError(caller.clientEmail), {
+          session,
+          lastSequenceId: 0,
+        });
+      }
       try {
         const turn = await this.#deps.agentforce.sendMessage({
           sessionId: started.sessionId,
@@ -169,10 +210,16 @@ export class ConversationService {
             messages: turn.messages,
             newSession: { greeting: started.messages, replacedExpired: existing !== undefined },
           },
+          answered: true,
         };
       } catch (err) {
         // Keep the new session even though its first turn failed: the caller can retry on it.
-        throw new TurnFailedAfterSessionStart(err, session, firstSequenceId);
+        throw new FailedWithPatch(
+          err,
+          err instanceof SessionNotFoundError
+            ? { session: null }
+            : { session, lastSequenceId: firstSequenceId }
+        );
       }
     });
   }
@@ -190,6 +237,29 @@ export class ConversationService {
         lastActivity !== undefined &&
         now - lastActivity > this.#deps.sessionIdleMs,
     };
+  }
+
+  /**
+   * Rates one answer of the client's stored session. Read without a lease: feedback carries no
+   * sequence id and changes nothing stored, so it need not wait for (or block) a running turn;
+   * Salesforce's own 423 covers a turn in flight on the same session.
+   */
+  async submitFeedback(
+    caller: Caller,
+    feedback: { feedbackId: string; rating: 'GOOD' | 'BAD'; text?: string },
+    signal: AbortSignal
+  ): Promise<{ sessionId: string }> {
+    const { record } = await this.status(caller);
+    const sessionId = record?.sessionId;
+    if (!sessionId) throw new NoSessionError(caller.clientEmail);
+    await this.#deps.agentforce.submitFeedback({
+      sessionId,
+      feedbackId: feedback.feedbackId,
+      feedback: feedback.rating,
+      ...(feedback.text !== undefined ? { text: feedback.text } : {}),
+      signal,
+    });
+    return { sessionId };
   }
 
   /** Ends the client's session upstream (if any) and clears it. */
@@ -214,77 +284,159 @@ export class ConversationService {
     }
   }
 
+  /**
+   * Starts a session with a signal that outlives the tool deadline by `START_GRACE_MS`: a start is
+   * the one call whose late answer cannot be repaired (an unknown session id cannot be ended), so
+   * it gets the grace rather than be abandoned at the deadline. `onFailure` is what to record if
+   * no session comes of it.
+   */
+  async #start(signal: AbortSignal, onFailure: ReleasePatch, variables: CallVariables) {
+    try {
+      return await this.#deps.agentforce.startSession({
+        agentId: this.#deps.agentId,
+        bypassUser: this.#deps.bypassUser,
+        plainText: this.#deps.plainText ?? false,
+        ...sent(variables.start),
+        // Past the deadline already: start nothing (the client fails at once on an aborted signal).
+        signal: signal.aborted ? signal : afterAbort(signal, START_GRACE_MS),
+      });
+    } catch (err) {
+      throw onFailure.session === undefined ? err : new FailedWithPatch(err, onFailure);
+    }
+  }
+
   async #withLease<T>(
     caller: Caller,
     signal: AbortSignal,
-    work: (lease: Lease) => Promise<{ patch: ReleasePatch; value: T }>
+    work: (lease: Lease) => Promise<Outcome<T>>
   ): Promise<T> {
     const lease = await this.#deps.store.acquireLease(caller.clientEmail, caller.owner, {
       leaseMs: this.#deps.leaseMs,
       waitMs: this.#deps.leaseWaitMs,
       signal,
     });
-    let outcome: { patch: ReleasePatch; value: T };
+    let outcome: Outcome<T>;
     try {
       outcome = await work(lease);
     } catch (err) {
-      await this.#release(lease, patchAfterFailure(err)).catch(() => undefined);
-      throw err instanceof TurnFailedAfterSessionStart ? err.cause : err;
+      const patch = patchAfterFailure(err);
+      const settled = await this.#settle(lease, patch, signal);
+      if (patch.session) await this.#keepIfStored(patch.session.sessionId, settled);
+      throw err instanceof FailedWithPatch ? err.cause : err;
     }
-    try {
-      await this.#release(lease, outcome.patch);
-    } catch (err) {
-      // A session the table does not know would leak upstream and split the conversation:
-      // end it, and report the failure so the caller retries on a clean state.
-      const started = outcome.patch.session;
-      if (started) {
-        await this.#endUpstream(
-          started.sessionId,
-          AbortSignal.timeout(END_ORPHAN_TIMEOUT_MS)
-        ).catch(() => logger.warn('could not end a session the store failed to record'));
-        throw new SessionNotSavedError(caller.clientEmail, { cause: err });
-      }
-      // Otherwise the turn itself is complete; the lease expires by itself if it is still held.
+    const settled = await this.#settle(lease, outcome.patch, signal);
+    const started = outcome.patch.session;
+    if (!started || settled.kind === 'saved') return outcome.value;
+    const kept = await this.#keepIfStored(started.sessionId, settled);
+    // A turn that reached the agent is answered whatever the store did: a retry would have the
+    // agent process it twice. A bare start says what became of the session.
+    if (outcome.answered) return outcome.value;
+    if (settled.kind === 'unknown') {
+      throw new SessionSaveUncertainError(caller.clientEmail, { cause: settled.error });
     }
+    if (!kept) throw new SessionNotSavedError(caller.clientEmail, { cause: settled.error });
     return outcome.value;
   }
 
-  async #release(lease: Lease, patch: ReleasePatch): Promise<void> {
-    try {
-      await this.#deps.store.release(lease, patch);
-    } catch (err) {
-      logger.warn('could not release the session lease', { error: (err as Error).name });
-      throw err;
+  /**
+   * Decides the fate of a session this call started and tried to store: kept when it is stored,
+   * or may be (the write's outcome is unknown, so it may still land: never end the stored one);
+   * ended when it is certainly not stored (the lease is gone, so the write never will apply), so
+   * it does not leak. Returns whether it was kept.
+   */
+  async #keepIfStored(sessionId: string, settled: Settled): Promise<boolean> {
+    if (settled.kind === 'saved') return true;
+    if (settled.kind === 'unknown') {
+      logger.warn('a new session may not have been recorded', { error: settled.error.name });
+      return true;
+    }
+    if (settled.current?.sessionId === sessionId) return true;
+    await this.#endUpstream(sessionId, AbortSignal.timeout(END_ORPHAN_TIMEOUT_MS)).catch(() =>
+      logger.warn('could not end a session the store failed to record')
+    );
+    return false;
+  }
+
+  /**
+   * Releases the lease with `patch` and finds out whether it applied. A release whose answer was
+   * lost is retried (it is idempotent) until its outcome is known or the settle budget ends: the
+   * tool deadline plus `SETTLE_GRACE_MS`, at most `SETTLE_MAX_MS`.
+   */
+  async #settle(lease: Lease, patch: ReleasePatch, signal: AbortSignal): Promise<Settled> {
+    const budget = AbortSignal.any([
+      afterAbort(signal, SETTLE_GRACE_MS),
+      AbortSignal.timeout(SETTLE_MAX_MS),
+    ]);
+    for (;;) {
+      try {
+        await this.#deps.store.release(lease, patch, { signal: budget });
+        return { kind: 'saved' };
+      } catch (err) {
+        if (err instanceof LeaseLostError) {
+          logger.warn('the session lease was lost before its release');
+          return { kind: 'lost', error: err, ...(err.current && { current: err.current }) };
+        }
+        const unknown =
+          err instanceof StoreUnavailableError
+            ? err
+            : new StoreUnavailableError('release', { cause: err });
+        if (budget.aborted) {
+          logger.warn('could not release the session lease', { error: unknown.name });
+          return { kind: 'unknown', error: unknown };
+        }
+        await sleep(SETTLE_BACKOFF_MS, undefined, { signal: budget }).catch(() => undefined);
+      }
     }
   }
+}
+
+/** What a release came to. */
+type Settled =
+  | { readonly kind: 'saved' }
+  | { readonly kind: 'lost'; readonly error: LeaseLostError; readonly current?: SessionRecord }
+  | { readonly kind: 'unknown'; readonly error: StoreUnavailableError };
+
+/** What a use case's work under the lease came to. */
+interface Outcome<T> {
+  /** Written with the release. */
+  readonly patch: ReleasePatch;
+  readonly value: T;
+  /** The agent processed a message and `value` holds its answer: delivered whatever the store did. */
+  readonly answered?: boolean;
+}
+
+/** A signal that aborts `graceMs` after `signal` does (with its reason). */
+function afterAbort(signal: AbortSignal, graceMs: number): AbortSignal {
+  const controller = new AbortController();
+  const fire = () => {
+    setTimeout(() => controller.abort(signal.reason), graceMs).unref();
+  };
+  if (signal.aborted) fire();
+  else signal.addEventListener('abort', fire, { once: true });
+  return controller.signal;
+}
+
+/** The `variables` field of a request, omitted when there are none (the wire stays as before). */
+function sent(variables: readonly AgentVariable[]): { variables?: readonly AgentVariable[] } {
+  return variables.length > 0 ? { variables } : {};
 }
 
 /** Time allowed to end a session whose record could not be written (outside the tool deadline's budget). */
 const END_ORPHAN_TIMEOUT_MS = 3_000;
 
-/** Carries what must still be saved when a new session's first turn fails. */
-class TurnFailedAfterSessionStart extends Error {
-  readonly session: { sessionId: string; agentId: string; startedAt: number };
-  readonly sequenceId: number;
+/** A failure after which the record must still change (a session started or gone upstream). */
+class FailedWithPatch extends Error {
+  readonly patch: ReleasePatch;
 
-  constructor(
-    cause: unknown,
-    session: { sessionId: string; agentId: string; startedAt: number },
-    sequenceId: number
-  ) {
-    super('The first turn of a new session failed', { cause });
-    this.name = 'TurnFailedAfterSessionStart';
-    this.session = session;
-    this.sequenceId = sequenceId;
+  constructor(cause: unknown, patch: ReleasePatch) {
+    super('A step failed after the upstream state changed', { cause });
+    this.name = 'FailedWithPatch';
+    this.patch = patch;
   }
 }
 
 function patchAfterFailure(err: unknown): ReleasePatch {
-  if (err instanceof TurnFailedAfterSessionStart) {
-    return err.cause instanceof SessionNotFoundError
-      ? { session: null }
-      : { session: err.session, lastSequenceId: err.sequenceId };
-  }
+  if (err instanceof FailedWithPatch) return err.patch;
   // The stored session is gone upstream: forget it so the next call does not trip on it again.
   if (err instanceof SessionNotFoundError) return { session: null };
   return {};

@@ -18,8 +18,9 @@ class NoSessionError extends ConversationError {
 }
 
 /**
- * A new session was started but its record could not be written, so it was ended again rather
- * than left open upstream where nothing refers to it.
+ * create-agent-session started a session but its record was definitely not written (another call
+ * took the lease over), so the session was ended again rather than left open upstream where
+ * nothing refers to it. No message was sent.
  */
 class SessionNotSavedError extends ConversationError {
   constructor(clientEmail: string, options?: ErrorOptions) {
@@ -28,4 +29,32 @@ class SessionNotSavedError extends ConversationError {
   }
 }
 
-export { ConversationError, NoSessionError, SessionNotSavedError };
+/**
+ * create-agent-session started a session but the store never said whether its record was
+ * written (the write may still land), so the session was kept open. No message was sent.
+ */
+class SessionSaveUncertainError extends ConversationError {
+  constructor(clientEmail: string, options?: ErrorOptions) {
+    super('A new agent session was started but may not have been saved', clientEmail, options);
+    this.name = 'SessionSaveUncertainError';
+  }
+}
+
+/**
+ * The tool deadline passed while a new session was being started: the session was recorded for
+ * the next call, and the message was not sent.
+ */
+class TurnNotSentError extends ConversationError {
+  constructor(clientEmail: string, options?: ErrorOptions) {
+    super('The deadline passed before the message could be sent', clientEmail, options);
+    this.name = 'TurnNotSentError';
+  }
+}
+
+export {
+  ConversationError,
+  NoSessionError,
+  SessionNotSavedError,
+  SessionSaveUncertainError,
+  TurnNotSentError,
+};

@@ -57,3 +57,124 @@ function carriesModernEnvelope(message: object): boolean {
   const params = (message as { params?: { _meta?: Record<string, unknown> } }).params;
   return typeof params?._meta?.[PROTOCOL_VERSION_META_KEY] === 'string';
 }
+
+/** A JSON-RPC request id as the edge keeps it. */
+export type RequestId = string | number;
+
+/** JSON-RPC error code for a request the client cancelled before it ran (as LSP's `RequestCancelled`). */
+export const REQUEST_CANCELLED = -32800;
+/** JSON-RPC error code for a request the server could not answer in time (the SDK's `RequestTimeout`). */
+export const REQUEST_TIMEOUT = -32001;
+
+/** What the edge does with a POST's messages before the SDK sees them. */
+export type MessagePlan =
+  | { readonly kind: 'refuse'; readonly message: string }
+  | {
+      readonly kind: 'serve';
+      /** The body for the SDK, without the requests cancelled in the same POST; `undefined` when nothing is left. */
+      readonly forward: unknown;
+      /** Ids of the requests the SDK must answer. */
+      readonly requestIds: readonly RequestId[];
+      /** Ids of requests the same POST cancelled: answered by the edge, never run. */
+      readonly cancelled: readonly RequestId[];
+    };
+
+interface Message {
+  readonly method?: unknown;
+  readonly id?: unknown;
+  readonly params?: unknown;
+}
+
+const isRequest = (m: unknown): m is Message & { id: RequestId; method: string } =>
+  typeof m === 'object' &&
+  m !== null &&
+  typeof (m as Message).method === 'string' &&
+  (typeof (m as Message).id === 'string' || typeof (m as Message).id === 'number');
+
+const cancelledId = (m: unknown): unknown =>
+  typeof m === 'object' && m !== null && (m as Message).method === 'notifications/cancelled'
+    ? ((m as Message).params as { requestId?: unknown } | undefined)?.requestId
+    : undefined;
+
+/**
+ * Decides how a POST is served. The SDK answers a repeated id with whichever response comes first
+ * (the other is lost), and never answers a request cancelled in the same POST (so the HTTP
+ * response never completes). Both are settled here, in our own code, so the rules survive an SDK
+ * upgrade:
+ * - a batch that uses one request id twice is refused whole (nothing runs);
+ * - a request cancelled by a `notifications/cancelled` in the same POST is not run and is answered
+ *   with a `REQUEST_CANCELLED` error; the cancellation itself is consumed.
+ * A cancellation of a request in another POST refers to nothing this stateless server holds and
+ * goes to the SDK, which ignores it.
+ */
+export function planMessages(body: unknown): MessagePlan {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  const ids = new Set<RequestId>();
+  for (const message of messages) {
+    if (!isRequest(message)) continue;
+    if (ids.has(message.id)) {
+      return {
+        kind: 'refuse',
+        message: `Invalid Request: id ${JSON.stringify(message.id)} is used by more than one request in this batch. Give every request its own id; nothing was run.`,
+      };
+    }
+    ids.add(message.id);
+  }
+  const cancelled = new Set<RequestId>();
+  for (const message of messages) {
+    const id = cancelledId(message);
+    if ((typeof id === 'string' || typeof id === 'number') && ids.has(id)) cancelled.add(id);
+  }
+  if (cancelled.size === 0) {
+    return { kind: 'serve', forward: body, requestIds: [...ids], cancelled: [] };
+  }
+  const kept = messages.filter((message) => {
+    if (isRequest(message)) return !cancelled.has(message.id);
+    const id = cancelledId(message);
+    return !((typeof id === 'string' || typeof id === 'number') && cancelled.has(id));
+  });
+  return {
+    kind: 'serve',
+    forward: kept.length > 0 ? kept : undefined,
+    requestIds: [...ids].filter((id) => !cancelled.has(id)),
+    cancelled: [...cancelled],
+  };
+}
+
+/** A JSON-RPC error response for one request id. */
+export function errorResponse(id: RequestId, code: number, message: string) {
+  return { jsonrpc: '2.0' as const, id, error: { code, message } };
+}
+
+/** The answer to a request cancelled in its own POST. */
+export const cancelledResponse = (id: RequestId) =>
+  errorResponse(
+    id,
+    REQUEST_CANCELLED,
+    'Request cancelled by the client before it ran: it was not processed.'
+  );
+
+/**
+ * The answer to a request the server gave up on at the edge deadline. Its work may have reached
+ * Salesforce, so the text says exactly that.
+ */
+export const timedOutResponse = (id: RequestId, limitMs: number) =>
+  errorResponse(
+    id,
+    REQUEST_TIMEOUT,
+    `The server did not answer within ${Math.ceil(limitMs / 1000)} seconds. A tool call may have been processed by the agent; call get-session-status before sending it again.`
+  );
+
+/**
+ * Completes the SDK's answer with the edge's own responses: the SDK's JSON (a response or an
+ * array of them; empty for 202) plus `extra`, as an array when the POST was a batch.
+ */
+export function mergeResponses(
+  sdkBody: string,
+  extra: readonly unknown[],
+  batch: boolean
+): unknown {
+  const parsed: unknown = sdkBody.length > 0 ? JSON.parse(sdkBody) : [];
+  const all = [...(Array.isArray(parsed) ? parsed : [parsed]), ...extra];
+  return batch || all.length !== 1 ? all : all[0];
+}

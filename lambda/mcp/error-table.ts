@@ -4,14 +4,20 @@ import {
   AgentNotFoundError,
   AgentSessionLockedError,
   BadRequestError,
+  BypassUserRejectedError,
   DeadlineExceededError,
   MalformedResponseError,
   RateLimitedError,
   SessionNotFoundError,
   UpstreamError,
 } from '../agentforce/index.js';
-import { NoSessionError, SessionNotSavedError } from '../conversation/errors.js';
-import { CredentialsUnavailableError } from '../secrets/errors.js';
+import {
+  NoSessionError,
+  SessionNotSavedError,
+  SessionSaveUncertainError,
+  TurnNotSentError,
+} from '../conversation/errors.js';
+import { CredentialsNotSetError, CredentialsUnavailableError } from '../secrets/errors.js';
 import {
   LeaseBusyError,
   LeaseLostError,
@@ -61,11 +67,19 @@ const BUSY: ErrorRule = {
     'Another message for this client is still being processed by the agent. Wait a few seconds and retry.',
 };
 
+/** The lease says only that another call holds the record, not what it is doing. */
+const LEASE_BUSY: ErrorRule = {
+  code: 'BUSY',
+  retry: 'retry',
+  message: () =>
+    'Another call for this client is still in progress. Nothing was sent to the agent; wait a few seconds and retry.',
+};
+
 const DEADLINE: ErrorRule = {
   code: 'DEADLINE',
   retry: 'retry',
   message: (_, { deadlineMs }) =>
-    `The agent did not answer within ${seconds(deadlineMs)} seconds. The turn may still complete in Salesforce; retry in a moment (a retry that finds the agent busy will say so).`,
+    `The agent did not answer within ${seconds(deadlineMs)} seconds. The message may still be processed in Salesforce, but its answer will not reach you, and sending it again may have it processed twice. Wait a moment before the next call (one that finds the agent busy will say so).`,
 };
 
 /** Salesforce failed: the token endpoint or the Agent API; its own sentence says which and how. */
@@ -99,7 +113,19 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     code: 'STATE_NOT_SAVED',
     retry: 'retry',
     message: () =>
-      'The server could not save the new agent session, so it ended it instead of leaking it; any reply in this call was discarded. Retry in a few seconds: the next call starts a fresh session.',
+      'The server started a new agent session but could not save it, so it ended it instead of leaking it. No message was sent to the agent. Retry: the next call starts a fresh session.',
+  }),
+  entry(SessionSaveUncertainError, {
+    code: 'STATE_UNCERTAIN',
+    retry: 'change-call',
+    message: () =>
+      'The server started a new agent session, but its session store did not confirm that it was saved. No message was sent to the agent. Call get-session-status: if it shows no session or another one, call create-agent-session again.',
+  }),
+  entry(TurnNotSentError, {
+    code: 'DEADLINE',
+    retry: 'retry',
+    message: (_, { deadlineMs }) =>
+      `Starting the agent session took longer than ${seconds(deadlineMs)} seconds, so the message was not sent. The session was kept; retry to send the message.`,
   }),
   entry(SessionNotFoundError, {
     code: 'SESSION_EXPIRED',
@@ -107,7 +133,7 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     message: () =>
       'The agent session has expired or was ended in Salesforce. Call create-agent-session to start a new one, or use complete-agentforce-conversation, which does it for you.',
   }),
-  entry(LeaseBusyError, BUSY),
+  entry(LeaseBusyError, LEASE_BUSY),
   entry(AgentSessionLockedError, BUSY),
   entry(LeaseLostError, {
     code: 'CONFLICT',
@@ -147,6 +173,12 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     message: (err) =>
       `The server's Salesforce settings are invalid: ${err.message} An administrator must fix them.`,
   }),
+  entry(CredentialsNotSetError, {
+    code: 'CREDENTIALS_NOT_SET',
+    retry: 'administrator',
+    message: () =>
+      `The server's Salesforce credentials were never stored: its secret still holds the placeholder the stack created. An administrator must run the stack's PutSalesforceCredentialsCommand output (aws secretsmanager put-secret-value --secret-id <SalesforceSecretArn> --secret-string '{"SALESFORCE_CLIENT_ID":"<consumer key>","SALESFORCE_CLIENT_SECRET":"<consumer secret>"}'); retrying will not help until then.`,
+  }),
   entry(CredentialsUnavailableError, {
     code: 'CREDENTIALS_UNAVAILABLE',
     retry: 'retry',
@@ -164,6 +196,12 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     retry: 'change-call',
     message: (err) =>
       `Salesforce rejected the request: ${err.message} Check the message and retry.`,
+  }),
+  entry(BypassUserRejectedError, {
+    code: 'EMPLOYEE_AGENT',
+    retry: 'administrator',
+    message: (err) =>
+      `Agent ${err.agentId} is an employee agent, which runs as the token's user: Salesforce refused a session started with bypassUser true (400 Invalid user ID). An administrator must set SALESFORCE_BYPASS_USER=false in the server's environment; retrying will not help.`,
   }),
   entry(UpstreamError, UPSTREAM_UNAVAILABLE),
   entry(MalformedResponseError, UPSTREAM_UNAVAILABLE),

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { logger } from '../logger.js';
+import { SETTLE_GRACE_MS } from '../shared/deadline.js';
 import { describeFailure } from './error-table.js';
 import { ToolDeadlineError } from './errors.js';
 import type { ToolCallRecord } from './tool-context.js';
@@ -30,8 +31,10 @@ export function failure(err: unknown, deadlineMs: number, record: ToolCallRecord
 }
 
 /**
- * Runs a tool body inside the tool deadline. The race guarantees an answer in time even if a
- * dependency ignores the abort signal.
+ * Runs a tool body inside the tool deadline. The body's signal aborts at the deadline; the body
+ * then has `SETTLE_GRACE_MS` to record what already happened upstream (a late session start, a
+ * release whose answer was lost) before the race answers on its own, so an answer arrives in time
+ * even if a dependency ignores the abort signal.
  */
 export async function runTool(
   name: string,
@@ -45,7 +48,7 @@ export async function runTool(
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new ToolDeadlineError(context.toolDeadlineMs)),
-      context.toolDeadlineMs + 250
+      context.toolDeadlineMs + SETTLE_GRACE_MS
     );
   });
   try {

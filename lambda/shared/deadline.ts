@@ -17,6 +17,14 @@ export const MAX_TOOL_DEADLINE_MS = 55_000;
 export const DEADLINE_MARGIN_MS = 5_000;
 
 /**
+ * The part of {@link DEADLINE_MARGIN_MS} a tool call may use to settle its state after the
+ * deadline fired (record a session start that answered late, retry a release whose answer was
+ * lost). The tool runner waits this long for the use case before answering on its own, so a call
+ * answers within the deadline plus this grace; the HTTP edge waits one second more.
+ */
+export const SETTLE_GRACE_MS = 2_000;
+
+/**
  * How long one invocation may run: the tool deadline plus {@link DEADLINE_MARGIN_MS}. Used as the
  * lease lifetime and, rounded up to whole seconds, as the Lambda function timeout.
  *

@@ -11,6 +11,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import {
   LeaseLostError,
@@ -21,6 +22,7 @@ import {
 import type {
   AcquireLeaseOptions,
   Lease,
+  ReleaseOptions,
   ReleasePatch,
   SessionRecord,
   SessionStore,
@@ -33,6 +35,7 @@ import {
   retryWhileBusy,
   type StoreStats,
 } from './store-support.js';
+import { sessionKey } from './table-schema.js';
 
 /** Options of `createDocumentClient`; everything else comes from the Lambda environment. */
 export interface DocumentClientOptions {
@@ -101,17 +104,36 @@ const sessionRecordSchema = z.object({
 }) satisfies z.ZodType<SessionRecord>;
 
 const OWNER_IS_CALLER = '(attribute_not_exists(#owner) OR #owner = :owner)';
-const NO_LIVE_LEASE = '(attribute_not_exists(#leaseExpiresAt) OR #leaseExpiresAt < :now)';
+/**
+ * Free when no lease was ever taken or the last one expired, and the request is stamped after the
+ * last clean-up of an abandoned acquire (`abandonedAt`): an acquire the SDK gave up on cannot land
+ * later and resurrect itself as a ghost lease. Releases do not fence, so waiters whose requests are
+ * in flight when a lease is released still get it.
+ */
+const NO_LIVE_LEASE =
+  '(attribute_not_exists(#leaseExpiresAt) OR #leaseExpiresAt < :now) AND (attribute_not_exists(#abandonedAt) OR #abandonedAt < :now)';
 const HOLDS_LEASE = '#leaseId = :leaseId';
+/** The lease is ours or nobody's: a clean-up must not remove another holder's lease. */
+const LEASE_IS_OURS_OR_FREE = '(attribute_not_exists(#leaseId) OR #leaseId = :leaseId)';
 const CLAIM_OWNER = '#owner = if_not_exists(#owner, :owner)';
 const NEXT_SEQUENCE_ID = '#lastSequenceId = if_not_exists(#lastSequenceId, :zero) + :one';
 const KEEP_SEQUENCE_ID = '#lastSequenceId = if_not_exists(#lastSequenceId, :zero)';
 const TOUCH = '#updatedAt = :now, #expiresAt = :expiresAt';
+/** The attribute names the lease writes use. */
+const LEASE_NAMES = {
+  '#owner': 'owner',
+  '#leaseId': 'leaseId',
+  '#leaseExpiresAt': 'leaseExpiresAt',
+  '#lastSequenceId': 'lastSequenceId',
+  '#updatedAt': 'updatedAt',
+  '#expiresAt': 'expiresAt',
+  '#abandonedAt': 'abandonedAt',
+} as const;
 
 /**
- * `SessionStore` on a DynamoDB table keyed by `clientEmail` with TTL attribute `expiresAt`.
- * Every operation is a single request: a turn costs exactly two writes (acquire + release) when
- * nobody else holds the lease.
+ * `SessionStore` on the table `SESSION_TABLE` describes. Every operation is a single request: a
+ * turn costs exactly two writes (acquire + release) when nobody else holds the lease and
+ * DynamoDB answers; an acquire whose outcome is unknown costs one more (its clean-up).
  *
  * @example
  * const store = new DynamoDbSessionStore({ tableName: config.tableName, client: createDocumentClient() });
@@ -137,11 +159,14 @@ export class DynamoDbSessionStore implements SessionStore {
 
   /** @inheritDoc */
   async get(clientEmail: string): Promise<SessionRecord | undefined> {
-    const key = { clientEmail: normalizeEmail(clientEmail) };
     this.stats.reads++;
     try {
       const { Item } = await this.#client.send(
-        new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true })
+        new GetCommand({
+          TableName: this.#tableName,
+          Key: sessionKey(clientEmail),
+          ConsistentRead: true,
+        })
       );
       return Item === undefined ? undefined : toSessionRecord(Item, 'get');
     } catch (err) {
@@ -159,7 +184,7 @@ export class DynamoDbSessionStore implements SessionStore {
     const writtenAt = this.#now();
     try {
       return await this.#update('recordAuthentication', {
-        Key: { clientEmail: email },
+        Key: sessionKey(email),
         ConditionExpression: OWNER_IS_CALLER,
         UpdateExpression: `SET ${CLAIM_OWNER}, #authenticatedAt = :authenticatedAt, ${KEEP_SEQUENCE_ID}, ${TOUCH}`,
         ExpressionAttributeNames: {
@@ -203,11 +228,16 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 
   /** @inheritDoc */
-  async release(lease: Lease, patch: ReleasePatch): Promise<SessionRecord> {
+  async release(
+    lease: Lease,
+    patch: ReleasePatch,
+    options: ReleaseOptions = {}
+  ): Promise<SessionRecord> {
     const now = this.#now();
     const names: Record<string, string> = {
       '#leaseId': 'leaseId',
       '#leaseExpiresAt': 'leaseExpiresAt',
+      '#releasedLeaseId': 'releasedLeaseId',
       '#updatedAt': 'updatedAt',
       '#expiresAt': 'expiresAt',
     };
@@ -216,7 +246,9 @@ export class DynamoDbSessionStore implements SessionStore {
       ':now': now,
       ':expiresAt': expiresAtSeconds(now, this.#ttlSeconds),
     };
-    const set = [TOUCH];
+    // The released id is recorded so a retry of this very write can tell "already applied" from
+    // "lost" (the SDK retries a write whose answer came too late, and the retry's condition fails).
+    const set = [TOUCH, '#releasedLeaseId = :leaseId'];
     const remove = ['#leaseId', '#leaseExpiresAt'];
     const assign = (attribute: keyof SessionRecord, value: unknown) => {
       names[`#${attribute}`] = attribute;
@@ -240,18 +272,26 @@ export class DynamoDbSessionStore implements SessionStore {
     if (patch.authenticatedAt !== undefined) assign('authenticatedAt', patch.authenticatedAt);
 
     try {
-      return await this.#update('release', {
-        Key: { clientEmail: lease.clientEmail },
-        ConditionExpression: HOLDS_LEASE,
-        UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      });
+      return await this.#update(
+        'release',
+        {
+          Key: sessionKey(lease.clientEmail),
+          ConditionExpression: HOLDS_LEASE,
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+        options.signal
+      );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        throw new LeaseLostError(lease.clientEmail, lease.leaseId);
-      }
-      throw err;
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // Nothing is concluded from the failed condition alone: the item says what happened.
+      const current = err.Item === undefined ? undefined : decodeStoredItem(err.Item);
+      if (current?.releasedLeaseId === lease.leaseId) return toSessionRecord(current, 'release');
+      throw new LeaseLostError(lease.clientEmail, lease.leaseId, {
+        ...(current !== undefined && { current: toSessionRecord(current, 'release') }),
+      });
     }
   }
 
@@ -261,17 +301,10 @@ export class DynamoDbSessionStore implements SessionStore {
     const leaseId = randomUUID();
     try {
       const record = await this.#update('acquireLease', {
-        Key: { clientEmail: email },
+        Key: sessionKey(email),
         ConditionExpression: `${OWNER_IS_CALLER} AND ${NO_LIVE_LEASE}`,
         UpdateExpression: `SET ${CLAIM_OWNER}, #leaseId = :leaseId, #leaseExpiresAt = :leaseExpiresAt, ${NEXT_SEQUENCE_ID}, ${TOUCH}`,
-        ExpressionAttributeNames: {
-          '#owner': 'owner',
-          '#leaseId': 'leaseId',
-          '#leaseExpiresAt': 'leaseExpiresAt',
-          '#lastSequenceId': 'lastSequenceId',
-          '#updatedAt': 'updatedAt',
-          '#expiresAt': 'expiresAt',
-        },
+        ExpressionAttributeNames: LEASE_NAMES,
         ExpressionAttributeValues: {
           ':owner': owner,
           ':leaseId': leaseId,
@@ -285,17 +318,66 @@ export class DynamoDbSessionStore implements SessionStore {
       });
       return { clientEmail: email, owner, leaseId, record, sequenceId: record.lastSequenceId };
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      // The failed write returns the item as it was (marshalled): tell the conditions apart.
-      const current = err.Item ?? {};
-      const currentOwner = current.owner?.S;
-      if (currentOwner !== undefined && currentOwner !== owner) throw new OwnerMismatchError(email);
+      if (!(err instanceof ConditionalCheckFailedException)) {
+        // Unknown outcome: the write may still land and take a lease nobody holds.
+        await this.#abandonLease(email, owner, leaseId);
+        throw err;
+      }
+      // The failed write returns the item as it was: tell the conditions apart.
+      const current = decodeStoredItem(err.Item ?? {});
+      if (current.owner !== undefined && current.owner !== owner)
+        throw new OwnerMismatchError(email);
       // The SDK retried a write whose response was lost: the first try took the lease for us.
-      if (current.leaseId?.S === leaseId) {
-        const record = toSessionRecord(fromAttributeValues(current), 'acquireLease');
+      if (current.leaseId === leaseId) {
+        const record = toSessionRecord(current, 'acquireLease');
         return { clientEmail: email, owner, leaseId, record, sequenceId: record.lastSequenceId };
       }
       return undefined;
+    }
+  }
+
+  /**
+   * Makes sure the lease `leaseId` is not held, whether the acquire that tried it landed already
+   * or lands later: stamps `abandonedAt`, which no acquire stamped earlier can pass, and removes
+   * the lease if that acquire already took it. When another holder's lease is live, only the stamp
+   * is written. Best effort within its own short budget; a clean-up that does not get through
+   * leaves a landed lease to expire by itself.
+   */
+  async #abandonLease(email: string, owner: string, leaseId: string): Promise<void> {
+    const now = this.#now();
+    const values = {
+      ':owner': owner,
+      ':now': now,
+      ':expiresAt': expiresAtSeconds(now, this.#ttlSeconds),
+    };
+    const send = (input: Omit<UpdateCommandInput, 'TableName' | 'Key'>) => {
+      this.stats.writes++;
+      return this.#client.send(
+        new UpdateCommand({ ...input, TableName: this.#tableName, Key: sessionKey(email) }),
+        { abortSignal: AbortSignal.timeout(ABANDON_TIMEOUT_MS) }
+      );
+    };
+    try {
+      await send({
+        ConditionExpression: `${OWNER_IS_CALLER} AND ${LEASE_IS_OURS_OR_FREE}`,
+        UpdateExpression: `SET ${CLAIM_OWNER}, ${KEEP_SEQUENCE_ID}, #abandonedAt = :now, ${TOUCH} REMOVE #leaseId, #leaseExpiresAt`,
+        ExpressionAttributeNames: LEASE_NAMES,
+        ExpressionAttributeValues: { ...values, ':leaseId': leaseId, ':zero': 0 },
+      });
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) return;
+      // Another holder's live lease (or another owner): fence our late acquire, touch nothing else.
+      await send({
+        ConditionExpression: '#owner = :owner',
+        UpdateExpression: `SET #abandonedAt = :now, ${TOUCH}`,
+        ExpressionAttributeNames: {
+          '#owner': 'owner',
+          '#abandonedAt': 'abandonedAt',
+          '#updatedAt': 'updatedAt',
+          '#expiresAt': 'expiresAt',
+        },
+        ExpressionAttributeValues: values,
+      }).catch(() => undefined);
     }
   }
 
@@ -305,13 +387,15 @@ export class DynamoDbSessionStore implements SessionStore {
    */
   async #update(
     operation: StoreOperation,
-    input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>
+    input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>,
+    signal?: AbortSignal
   ): Promise<SessionRecord> {
     this.stats.writes++;
     let attributes: Record<string, unknown> | undefined;
     try {
       ({ Attributes: attributes } = await this.#client.send(
-        new UpdateCommand({ ...input, TableName: this.#tableName, ReturnValues: 'ALL_NEW' })
+        new UpdateCommand({ ...input, TableName: this.#tableName, ReturnValues: 'ALL_NEW' }),
+        ...(signal ? [{ abortSignal: signal }] : [])
       ));
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) throw err;
@@ -321,20 +405,21 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 }
 
+/** Time one clean-up of an abandoned lease may take; it is sent at once and lands when it can. */
+const ABANDON_TIMEOUT_MS = 2_500;
+
 function unavailable(operation: StoreOperation, err: unknown): StoreUnavailableError {
   return err instanceof StoreUnavailableError
     ? err
     : new StoreUnavailableError(operation, { cause: err });
 }
 
-/** Unmarshals the scalar attributes a session item is made of; the rest is left to validation. */
-function fromAttributeValues(item: Record<string, AttributeValue>): Record<string, unknown> {
-  const plain: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(item)) {
-    if (value.S !== undefined) plain[name] = value.S;
-    else if (value.N !== undefined) plain[name] = Number(value.N);
-  }
-  return plain;
+/**
+ * Decodes a marshalled item (e.g. the `ALL_OLD` item of a failed condition) with the SDK's own
+ * `unmarshall`: every attribute type, numbers as JS numbers.
+ */
+export function decodeStoredItem(item: Record<string, AttributeValue>): Record<string, unknown> {
+  return unmarshall(item);
 }
 
 /** Validates a stored item and drops the lease attributes, which are the store's business. */

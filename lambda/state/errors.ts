@@ -1,3 +1,5 @@
+import type { SessionRecord } from './session-store.js';
+
 /** Base class of every error a `SessionStore` throws on purpose. */
 export class StateError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -36,18 +38,28 @@ export class OwnerMismatchError extends StateError {
   }
 }
 
-/** The lease expired and another holder took it, so the release wrote nothing. */
+/**
+ * The lease is no longer this caller's and this release never applied (it cannot apply later
+ * either: lease ids are never reused), so it wrote nothing.
+ */
 export class LeaseLostError extends StateError {
   /** The email whose lease was lost. */
   readonly clientEmail: string;
   /** The lease that is no longer held. */
   readonly leaseId: string;
+  /** The record as the failed write found it, when there was one: what is stored now. */
+  readonly current?: SessionRecord;
 
-  constructor(clientEmail: string, leaseId: string, options?: ErrorOptions) {
+  constructor(
+    clientEmail: string,
+    leaseId: string,
+    options: ErrorOptions & { current?: SessionRecord } = {}
+  ) {
     super('The session lease expired and was taken over by another request.', options);
     this.name = 'LeaseLostError';
     this.clientEmail = clientEmail;
     this.leaseId = leaseId;
+    if (options.current !== undefined) this.current = options.current;
   }
 }
 

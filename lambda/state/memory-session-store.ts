@@ -31,6 +31,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 interface StoredItem extends Mutable<SessionRecord> {
   leaseId?: string;
   leaseExpiresAt?: number;
+  releasedLeaseId?: string;
 }
 
 /**
@@ -101,8 +102,11 @@ export class MemorySessionStore implements SessionStore {
   async release(lease: Lease, patch: ReleasePatch): Promise<SessionRecord> {
     this.stats.writes++;
     const item = this.#items.get(lease.clientEmail);
+    if (item !== undefined && item.releasedLeaseId === lease.leaseId) return toSessionRecord(item);
     if (item?.leaseId !== lease.leaseId) {
-      throw new LeaseLostError(lease.clientEmail, lease.leaseId);
+      throw new LeaseLostError(lease.clientEmail, lease.leaseId, {
+        ...(item !== undefined && { current: toSessionRecord(item) }),
+      });
     }
     if (patch.session) {
       item.sessionId = patch.session.sessionId;
@@ -119,6 +123,7 @@ export class MemorySessionStore implements SessionStore {
     if (patch.authenticatedAt !== undefined) item.authenticatedAt = patch.authenticatedAt;
     delete item.leaseId;
     delete item.leaseExpiresAt;
+    item.releasedLeaseId = lease.leaseId;
     this.#touch(item, this.#now());
     return toSessionRecord(item);
   }
@@ -154,6 +159,11 @@ function newItem(clientEmail: string, owner: string): StoredItem {
 
 /** A frozen copy without the lease attributes, so callers cannot change stored state. */
 function toSessionRecord(item: StoredItem): SessionRecord {
-  const { leaseId: _leaseId, leaseExpiresAt: _leaseExpiresAt, ...record } = item;
+  const {
+    leaseId: _leaseId,
+    leaseExpiresAt: _leaseExpiresAt,
+    releasedLeaseId: _releasedLeaseId,
+    ...record
+  } = item;
   return Object.freeze(record);
 }

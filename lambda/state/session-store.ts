@@ -7,6 +7,9 @@
  * - at most one lease per record is live; a lease whose holder died expires by itself at `leaseExpiresAt`;
  * - `acquireLease` takes the next sequence id atomically with the lease, so sequence ids of one session
  *   are strictly increasing whatever the concurrency;
+ * - acquire and release are idempotent under retries and late answers: a retried acquire whose first
+ *   try took the lease returns that lease; releasing a lease again returns the record; an acquire
+ *   whose outcome was unknown is cleaned up, and a copy of it that lands later never takes the lease;
  * - no Salesforce token and no message text is ever stored.
  */
 export interface SessionRecord {
@@ -52,6 +55,11 @@ export interface AcquireLeaseOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface ReleaseOptions {
+  /** Gives up waiting for DynamoDB's answer (the outcome is then unknown: `StoreUnavailableError`). */
+  readonly signal?: AbortSignal;
+}
+
 /** What to write when giving a lease back. Omitted fields are left as they are. */
 export interface ReleasePatch {
   /** A new session (resets `lastSequenceId` to `lastSequenceId` below or 0), or `null` to clear it. */
@@ -92,8 +100,11 @@ export interface SessionStore {
    */
   acquireLease(clientEmail: string, owner: string, options: AcquireLeaseOptions): Promise<Lease>;
   /**
-   * Applies `patch` and gives the lease back in one conditional write.
-   * @throws LeaseLostError when the lease had expired and another holder took it (nothing is written)
+   * Applies `patch` and gives the lease back in one conditional write. Releasing a lease that this
+   * very release already gave back (a retry after a lost answer) returns the record as stored.
+   * @throws LeaseLostError when the lease had expired and another holder took it (nothing is
+   *   written, and never will be); its `current` is the record as it is
+   * @throws StoreUnavailableError when the outcome is unknown: the write may still land, so retry it
    */
-  release(lease: Lease, patch: ReleasePatch): Promise<SessionRecord>;
+  release(lease: Lease, patch: ReleasePatch, options?: ReleaseOptions): Promise<SessionRecord>;
 }

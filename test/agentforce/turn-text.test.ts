@@ -114,7 +114,7 @@ describe('Schema: agentMessageSchema', () => {
 
   it('throws for a known type with a broken shape instead of treating it as unknown', () => {
     // Act
-    const result = agentMessageSchema.safeParse({ type: 'Failure', errors: 'not a list' });
+    const result = agentMessageSchema.safeParse({ type: 'Failure', message: 42 });
 
     // Assess
     expect(result.success).toBe(false);

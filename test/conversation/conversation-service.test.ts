@@ -6,9 +6,19 @@ import {
   TokenProvider,
 } from '../../lambda/agentforce/index.js';
 import { ConversationService } from '../../lambda/conversation/conversation-service.js';
-import { NoSessionError } from '../../lambda/conversation/errors.js';
-import { LeaseBusyError, OwnerMismatchError } from '../../lambda/state/errors.js';
+import {
+  NoSessionError,
+  SessionNotSavedError,
+  SessionSaveUncertainError,
+} from '../../lambda/conversation/errors.js';
+import {
+  LeaseBusyError,
+  LeaseLostError,
+  OwnerMismatchError,
+  StoreUnavailableError,
+} from '../../lambda/state/errors.js';
 import { MemorySessionStore } from '../../lambda/state/memory-session-store.js';
+import type { Lease, ReleasePatch, SessionStore } from '../../lambda/state/session-store.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { caught } from '../agentforce/helpers.js';
 
@@ -32,14 +42,54 @@ let emailCounter = 0;
 const email = () => `user-${++emailCounter}@example.com`;
 const signal = () => AbortSignal.timeout(10_000);
 
-function createService(overrides: { leaseWaitMs?: number } = {}): ConversationService {
+/**
+ * What the next releases come to: `answer-lost` applies the write and then fails as a timed-out
+ * request does; `unknown` fails without applying (the store cannot tell the two apart); `lost`
+ * finds another holder's lease.
+ */
+type ReleaseFault = 'answer-lost' | 'unknown' | 'lost';
+
+/** The in-memory store with scripted release faults (a fault list left empty releases normally). */
+class FaultyStore implements SessionStore {
+  readonly faults: ReleaseFault[] = [];
+  /** `unknown` for every release, however many. */
+  alwaysUnknown = false;
+  releases = 0;
+
+  constructor(private readonly inner: MemorySessionStore) {}
+
+  get(clientEmail: string) {
+    return this.inner.get(clientEmail);
+  }
+  recordAuthentication(clientEmail: string, owner: string, at: number) {
+    return this.inner.recordAuthentication(clientEmail, owner, at);
+  }
+  acquireLease(...args: Parameters<SessionStore['acquireLease']>) {
+    return this.inner.acquireLease(...args);
+  }
+  async release(lease: Lease, patch: ReleasePatch) {
+    this.releases++;
+    const fault = this.alwaysUnknown ? 'unknown' : this.faults.shift();
+    if (fault === 'answer-lost') await this.inner.release(lease, patch);
+    if (fault === 'answer-lost' || fault === 'unknown') throw new StoreUnavailableError('release');
+    if (fault === 'lost') {
+      const current = await this.inner.get(lease.clientEmail);
+      throw new LeaseLostError(lease.clientEmail, lease.leaseId, current ? { current } : {});
+    }
+    return this.inner.release(lease, patch);
+  }
+}
+
+function createService(
+  overrides: { leaseWaitMs?: number; store?: SessionStore } = {}
+): ConversationService {
   const tokens = new TokenProvider({
     myDomainUrl: sim.url,
     credentials: staticCredentials(sim.credentials),
   });
   const agentforce = new AgentforceClient({ tokens, myDomainUrl: sim.url, apiUrl: sim.url });
   return new ConversationService({
-    store,
+    store: overrides.store ?? store,
     agentforce,
     tokens,
     agentId: sim.agentId,
@@ -224,6 +274,75 @@ describe('Class: ConversationService', () => {
       const { sessionId } = await service.createSession(caller, signal());
       sim.expireSession(sessionId);
       expect(await service.endSession(caller, signal())).toEqual({ endedSessionId: sessionId });
+    });
+  });
+
+  describe('Method: createSession and converse (releases with lost answers)', () => {
+    let faulty: FaultyStore;
+    beforeEach(() => {
+      faulty = new FaultyStore(store);
+      service = createService({ store: faulty });
+    });
+
+    it('returns the reply and keeps the new session when the release applied but its answer was lost', async () => {
+      // Prepare
+      const caller = { clientEmail: email(), owner: OWNER };
+      faulty.faults.push('answer-lost');
+      const live = sim.counters.liveSessions;
+
+      // Act
+      const turn = await service.converse(caller, 'hello', signal());
+
+      // Assess: retried once, found applied; nothing ended.
+      expect(turn.messages.length).toBeGreaterThan(0);
+      expect(faulty.releases).toBe(2);
+      expect((await store.get(caller.clientEmail))?.sessionId).toBe(turn.sessionId);
+      expect(sim.counters.liveSessions).toBe(live + 1);
+    });
+
+    it('ends the new session and throws SessionNotSavedError when the lease was certainly lost', async () => {
+      // Prepare
+      const caller = { clientEmail: email(), owner: OWNER };
+      faulty.faults.push('lost');
+      const live = sim.counters.liveSessions;
+
+      // Act
+      const error = await caught(() => service.createSession(caller, signal()));
+
+      // Assess
+      expect(error).toBeInstanceOf(SessionNotSavedError);
+      expect(sim.counters.liveSessions).toBe(live);
+    });
+
+    it('keeps the new session and throws SessionSaveUncertainError when no release outcome is known in time', async () => {
+      // Prepare: the deadline is 300 ms, so the settle budget ends 2 s later.
+      const caller = { clientEmail: email(), owner: OWNER };
+      faulty.alwaysUnknown = true;
+      const live = sim.counters.liveSessions;
+      const started = performance.now();
+
+      // Act
+      const error = await caught(() => service.createSession(caller, AbortSignal.timeout(300)));
+
+      // Assess: never ended (it may be the stored one), and settled within the grace.
+      expect(error).toBeInstanceOf(SessionSaveUncertainError);
+      expect(sim.counters.liveSessions).toBe(live + 1);
+      expect(faulty.releases).toBeGreaterThan(2);
+      expect(performance.now() - started).toBeLessThan(300 + 2_000 + 500);
+    });
+
+    it('returns the reply of a turn the agent answered even when no release outcome is known', async () => {
+      // Prepare
+      const caller = { clientEmail: email(), owner: OWNER };
+      await service.converse(caller, 'first', signal());
+      faulty.alwaysUnknown = true;
+
+      // Act
+      const turn = await service.converse(caller, 'second', AbortSignal.timeout(300));
+
+      // Assess
+      expect(turn.sequenceId).toBe(2);
+      expect(turn.messages.length).toBeGreaterThan(0);
     });
   });
 });

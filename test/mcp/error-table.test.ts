@@ -50,6 +50,14 @@ const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>
     conversationErrors.SessionNotSavedError,
     () => new conversationErrors.SessionNotSavedError('a@example.com'),
   ],
+  [
+    conversationErrors.SessionSaveUncertainError,
+    () => new conversationErrors.SessionSaveUncertainError('a@example.com'),
+  ],
+  [
+    conversationErrors.TurnNotSentError,
+    () => new conversationErrors.TurnNotSentError('a@example.com'),
+  ],
   [stateErrors.LeaseBusyError, () => new stateErrors.LeaseBusyError('a@example.com', 20_000)],
   [stateErrors.LeaseLostError, () => new stateErrors.LeaseLostError('a@example.com', 'lease-1')],
   [stateErrors.OwnerMismatchError, () => new stateErrors.OwnerMismatchError('a@example.com')],
@@ -57,6 +65,13 @@ const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>
   [
     secretsErrors.CredentialsUnavailableError,
     () => new secretsErrors.CredentialsUnavailableError('The secret is missing.'),
+  ],
+  [
+    secretsErrors.CredentialsNotSetError,
+    () =>
+      new secretsErrors.CredentialsNotSetError(
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sf-AbC123'
+      ),
   ],
   [agentforceErrors.SessionNotFoundError, () => new agentforceErrors.SessionNotFoundError('s-1')],
   [
@@ -91,6 +106,14 @@ const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>
     () => new agentforceErrors.BadRequestError('The message is too long.', { status: 400 }),
   ],
   [
+    agentforceErrors.BypassUserRejectedError,
+    () =>
+      new agentforceErrors.BypassUserRejectedError('0XxD00000000001', {
+        status: 400,
+        requestId: 'req-4',
+      }),
+  ],
+  [
     agentforceErrors.UpstreamError,
     () => new agentforceErrors.UpstreamError('503', { status: 503, requestId: 'req-9' }),
   ],
@@ -117,9 +140,19 @@ const EXPECTED: Record<string, { code: string; retry: RetryAdvice; says: string 
   SessionNotSavedError: {
     code: 'STATE_NOT_SAVED',
     retry: 'retry',
-    says: 'ended it instead of leaking it',
+    says: 'No message was sent to the agent',
   },
-  LeaseBusyError: { code: 'BUSY', retry: 'retry', says: 'Wait a few seconds and retry' },
+  SessionSaveUncertainError: {
+    code: 'STATE_UNCERTAIN',
+    retry: 'change-call',
+    says: 'Call get-session-status',
+  },
+  TurnNotSentError: { code: 'DEADLINE', retry: 'retry', says: 'so the message was not sent' },
+  LeaseBusyError: {
+    code: 'BUSY',
+    retry: 'retry',
+    says: 'Another call for this client is still in progress',
+  },
   AgentSessionLockedError: { code: 'BUSY', retry: 'retry', says: 'Wait a few seconds and retry' },
   LeaseLostError: { code: 'CONFLICT', retry: 'retry', says: 'took over' },
   OwnerMismatchError: {
@@ -137,6 +170,11 @@ const EXPECTED: Record<string, { code: string; retry: RetryAdvice; says: string 
     retry: 'retry',
     says: 'Retry in a minute',
   },
+  CredentialsNotSetError: {
+    code: 'CREDENTIALS_NOT_SET',
+    retry: 'administrator',
+    says: 'put-secret-value --secret-id',
+  },
   SessionNotFoundError: {
     code: 'SESSION_EXPIRED',
     retry: 'change-call',
@@ -146,7 +184,7 @@ const EXPECTED: Record<string, { code: string; retry: RetryAdvice; says: string 
   DeadlineExceededError: {
     code: 'DEADLINE',
     retry: 'retry',
-    says: 'may still complete in Salesforce',
+    says: 'may have it processed twice',
   },
   AgentforceAuthError: {
     code: 'SALESFORCE_AUTH',
@@ -164,6 +202,11 @@ const EXPECTED: Record<string, { code: string; retry: RetryAdvice; says: string 
     says: 'not a Salesforce host',
   },
   BadRequestError: { code: 'REJECTED', retry: 'change-call', says: 'The message is too long.' },
+  BypassUserRejectedError: {
+    code: 'EMPLOYEE_AGENT',
+    retry: 'administrator',
+    says: 'must set SALESFORCE_BYPASS_USER=false',
+  },
   UpstreamError: {
     code: 'UPSTREAM_UNAVAILABLE',
     retry: 'retry',

@@ -101,7 +101,7 @@ describe('Load: one email, many callers', () => {
     expect(report.busy).toBeGreaterThan(0);
     for (const outcome of report.outcomes) {
       if (outcome.kind === 'tool-error')
-        expect(outcome.text).toMatch(/Wait a few seconds and retry\. \[BUSY\]$/);
+        expect(outcome.text).toMatch(/wait a few seconds and retry\. \[BUSY\]$/i);
     }
   });
 });

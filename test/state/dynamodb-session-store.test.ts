@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   createDocumentClient,
   DynamoDbSessionStore,
 } from '../../lambda/state/dynamodb-session-store.js';
 import { StoreUnavailableError } from '../../lambda/state/errors.js';
+import { sessionKey } from '../../lambda/state/table-schema.js';
 import {
   createSessionTable,
   LOCAL_AWS_CREDENTIALS,
@@ -40,7 +42,7 @@ describeSessionStoreContract(
 
 describe('Class: DynamoDbSessionStore', () => {
   describe('Method: release', () => {
-    it('leaves an item with a numeric epoch-seconds TTL and no lease attributes', async () => {
+    it('leaves an item with a numeric epoch-seconds TTL, no lease attributes, and the release recorded', async () => {
       // Prepare
       const store = new DynamoDbSessionStore({ tableName, client, ttlSeconds: 3_600 });
       const email = uniqueEmail();
@@ -51,7 +53,7 @@ describe('Class: DynamoDbSessionStore', () => {
 
       // Assess
       const { Item } = await rawClient.send(
-        new GetItemCommand({ TableName: tableName, Key: { clientEmail: { S: email } } })
+        new GetItemCommand({ TableName: tableName, Key: marshall(sessionKey(email)) })
       );
       const nowSeconds = Date.now() / 1000;
       expect(Object.keys(Item ?? {}).sort()).toEqual([
@@ -60,8 +62,10 @@ describe('Class: DynamoDbSessionStore', () => {
         'lastSequenceId',
         'lastTurnAt',
         'owner',
+        'releasedLeaseId',
         'updatedAt',
       ]);
+      expect(Item?.releasedLeaseId?.S).toBe(lease.leaseId);
       const expiresAt = Number(Item?.expiresAt?.N);
       expect(Number.isInteger(expiresAt)).toBe(true);
       expect(expiresAt).toBeGreaterThan(nowSeconds + 3_590);
@@ -74,7 +78,7 @@ describe('Class: DynamoDbSessionStore', () => {
       // Prepare
       const store = new DynamoDbSessionStore({ tableName, client });
       const email = uniqueEmail();
-      await client.send(new PutCommand({ TableName: tableName, Item: { clientEmail: email } }));
+      await client.send(new PutCommand({ TableName: tableName, Item: sessionKey(email) }));
 
       // Act
       const result = store.get(email);

@@ -437,17 +437,32 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         expect(record).toMatchObject({ lastSequenceId: 1, lastTurnAt: 7 });
       });
 
-      it('throws LeaseLostError when the same lease is released twice', async () => {
+      it('returns the released record when the same lease is released again (a retried release)', async () => {
         // Prepare
         const store = await makeStore();
         const lease = await store.acquireLease(uniqueEmail(), OWNER, LONG);
-        await store.release(lease, {});
+        const released = await store.release(lease, { lastTurnAt: 5 });
 
         // Act
-        const result = store.release(lease, {});
+        const again = await store.release(lease, { lastTurnAt: 5 });
 
         // Assess
-        await expect(result).rejects.toBeInstanceOf(LeaseLostError);
+        expect(again).toStrictEqual(released);
+      });
+
+      it('throws LeaseLostError carrying the record as it is when the lease was taken over', async () => {
+        // Prepare
+        const store = await makeStore();
+        const email = uniqueEmail();
+        const stale = await store.acquireLease(email, OWNER, { leaseMs: 50, waitMs: 0 });
+        const current = await store.acquireLease(email, OWNER, { leaseMs: 30_000, waitMs: 3_000 });
+
+        // Act
+        const error = await store.release(stale, {}).catch((err: unknown) => err);
+
+        // Assess
+        expect(error).toBeInstanceOf(LeaseLostError);
+        expect((error as LeaseLostError).current).toStrictEqual(current.record);
       });
     });
 

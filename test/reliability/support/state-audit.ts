@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createDocumentClient } from '../../../lambda/state/dynamodb-session-store.js';
+import { sessionKey } from '../../../lambda/state/table-schema.js';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../../local/dynamodb-local.js';
 import type { Simulator } from '../../../simulator/index.js';
 import type { UpstreamObserver } from './upstream-observer.js';
@@ -91,7 +92,8 @@ export function auditConsistency(input: AuditInput): string[] {
   }
 
   for (const item of items) {
-    if (item.leaseId !== undefined || item.leaseExpiresAt !== undefined) {
+    // A released lease keeps `leaseExpiresAt` (its release time, a fence); only a held id is a lease.
+    if (item.leaseId !== undefined) {
       problems.push(`${item.clientEmail}: lease left behind (${item.leaseId})`);
     }
     if (item.sessionId === undefined) continue;
@@ -154,6 +156,6 @@ export async function storedItem(
   tableName: string,
   email: string
 ): Promise<StoredItem | undefined> {
-  const key = email.trim().toLowerCase();
-  return (await scanTable(tableName)).find((item) => item.clientEmail === key);
+  const { clientEmail } = sessionKey(email);
+  return (await scanTable(tableName)).find((item) => item.clientEmail === clientEmail);
 }

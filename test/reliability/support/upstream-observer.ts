@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * A `fetch` for `DependencyOverrides.fetch` that watches every request the bridge sends to
  * Salesforce (the simulator): which sessions it started and ended, which sequence ids it sent, and
  * every access token it was issued. Optionally it can make one request hang forever, as if the
- * Lambda froze mid-turn.
+ * Lambda froze mid-turn, or answer late, as a slow Salesforce would.
  */
 
 /** One message request the bridge sent, in send order. */
@@ -16,6 +18,9 @@ export interface SentTurn {
 
 /** Decides whether one outgoing request should never get its answer back to the bridge. */
 export type HangRule = (request: { method: string; url: URL; body: string }) => boolean;
+
+/** How long (ms) the answer to one outgoing request reaches the bridge late; 0 for on time. */
+export type DelayRule = (request: { method: string; url: URL; body: string }) => number;
 
 export interface UpstreamObserver {
   readonly fetch: typeof fetch;
@@ -31,10 +36,14 @@ export interface UpstreamObserver {
   readonly tokenStatuses: number[];
   /** Requests currently held by a hang rule. */
   readonly hung: number;
+  /** Answers a delay rule held back. */
+  readonly delayed: number;
   /** Started and not ended: what the bridge may still hold upstream. */
   openSessions(): Set<string>;
   /** Makes matching requests reach the simulator but never answer the bridge. */
   hangWhen(rule: HangRule | undefined): void;
+  /** Makes matching requests reach the simulator at once but answer the bridge late. */
+  delayWhen(rule: DelayRule | undefined): void;
 }
 
 const SESSION_START = /\/agents\/[^/]+\/sessions$/;
@@ -55,7 +64,9 @@ export function observeUpstream(base: typeof fetch = globalThis.fetch): Upstream
   const accessTokens = new Set<string>();
   const tokenStatuses: number[] = [];
   let hangRule: HangRule | undefined;
+  let delayRule: DelayRule | undefined;
   let hung = 0;
+  let delayed = 0;
 
   const observed: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
@@ -73,15 +84,13 @@ export function observeUpstream(base: typeof fetch = globalThis.fetch): Upstream
       sent.push(turn);
     }
     const hang = hangRule?.({ method: request.method, url, body }) ?? false;
-    // Sent without the caller's signal when hanging: the simulator must get the whole request.
-    const response = await base(hang ? new Request(request, { signal: null }) : request);
-    if (hang) {
-      hung++;
-      await response.arrayBuffer().catch(() => undefined);
-      return new Promise<Response>(() => undefined);
-    }
+    const delayMs = hang ? 0 : (delayRule?.({ method: request.method, url, body }) ?? 0);
+    // Sent without the caller's signal when held back: the simulator must get the whole request.
+    const held = hang || delayMs > 0;
+    const response = await base(held ? new Request(request, { signal: null }) : request);
     if (turn) turn.status = response.status;
 
+    // Recorded before any hold: what Salesforce did is a fact whether or not the bridge hears of it.
     if (url.pathname.endsWith('/services/oauth2/token')) {
       tokenStatuses.push(response.status);
       if (response.ok) {
@@ -94,6 +103,21 @@ export function observeUpstream(base: typeof fetch = globalThis.fetch): Upstream
     } else if (request.method === 'DELETE' && response.ok) {
       const end = SESSION_END.exec(url.pathname);
       if (end?.[1] !== undefined) ended.add(decodeURIComponent(end[1]));
+    }
+    if (hang) {
+      hung++;
+      if (turn) turn.status = undefined;
+      await response.arrayBuffer().catch(() => undefined);
+      return new Promise<Response>(() => undefined);
+    }
+    if (delayMs > 0) {
+      delayed++;
+      // The caller may give up meanwhile, exactly as it would on a slow network.
+      await sleep(delayMs, undefined, { signal: request.signal }).catch(async (err: unknown) => {
+        if (turn) turn.status = undefined;
+        await response.arrayBuffer().catch(() => undefined);
+        throw request.signal.reason ?? err;
+      });
     }
     return response;
   };
@@ -108,9 +132,15 @@ export function observeUpstream(base: typeof fetch = globalThis.fetch): Upstream
     get hung() {
       return hung;
     },
+    get delayed() {
+      return delayed;
+    },
     openSessions: () => new Set(started.filter((id) => !ended.has(id))),
     hangWhen(rule) {
       hangRule = rule;
+    },
+    delayWhen(rule) {
+      delayRule = rule;
     },
   };
 }
