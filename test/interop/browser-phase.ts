@@ -52,8 +52,8 @@ function notASuccess(outcome: ToolOutcome): string | undefined {
  * connect (Legacy era), list the six tools, then a conversation through the UI —
  * complete-agentforce-conversation, get-session-status, end-agent-session, and a
  * send-message-to-agent that must show a Tool Error with `[NO_SESSION]` — checking the text
- * block and the Structured Output panel the page shows. With `eras`, Auto must connect too and
- * Modern is an expected failure until the server serves the 2026-07-28 era.
+ * block and the Structured Output panel the page shows. With `eras`, Auto and Modern must connect
+ * and serve a call too (the server is dual-era).
  */
 export async function runBrowserChecks(options: {
   inspector: InspectorWeb;
@@ -274,10 +274,8 @@ async function conversationChecks(
 }
 
 /**
- * Reconnects in another protocol era. Auto must connect (it probes the modern era, then falls
- * back) and serve a call; Modern fails until the server is dual-era, and is then reported as
- * an expected failure — a Modern connection that succeeds fails the row, so the expectation
- * gets updated rather than silently kept.
+ * Reconnects in another protocol era: Auto (it probes with `server/discover` and lands on
+ * 2026-07-28) and Modern (2026-07-28 only) must each connect and serve a call.
  */
 async function eraCheck(
   browser: InspectorBrowser,
@@ -286,36 +284,20 @@ async function eraCheck(
   serverId: string,
   era: ProtocolEra
 ) {
-  await step(
-    phase,
-    `Protocol Era ${era}: connect${era === 'Auto' ? ' and call' : ''}`,
-    async () => {
-      await browser.disconnect(serverId);
-      await browser.configure(serverId, { era });
-      const outcome = await browser.connect(serverId);
-      if (era === 'Modern') {
-        return outcome.status === 'Failed'
-          ? {
-              ok: true,
-              result: 'expected-failure',
-              detail: 'Failed (the server is not dual-era yet)',
-            }
-          : {
-              ok: false,
-              detail: `${outcome.status}: Modern now connects; make it a required pass`,
-            };
-      }
-      if (outcome.status !== 'Connected') return { ok: false, detail: outcome.status };
-      const call = await browser.execute('complete-agentforce-conversation', {
-        client_email: `web-ui-${era.toLowerCase()}-${Date.now()}@example.com`,
-        message: QUESTION,
-      });
-      const problem = notASuccess(call);
-      return {
-        ok: problem === undefined,
-        detail:
-          problem ?? `Connected, ${outcome.protocol}; complete-agentforce-conversation answered`,
-      };
-    }
-  );
+  await step(phase, `Protocol Era ${era}: connect and call`, async () => {
+    await browser.disconnect(serverId);
+    await browser.configure(serverId, { era });
+    const outcome = await browser.connect(serverId);
+    if (outcome.status !== 'Connected') return { ok: false, detail: outcome.status };
+    const call = await browser.execute('complete-agentforce-conversation', {
+      client_email: `web-ui-${era.toLowerCase()}-${Date.now()}@example.com`,
+      message: QUESTION,
+    });
+    const problem = notASuccess(call);
+    return {
+      ok: problem === undefined,
+      detail:
+        problem ?? `Connected, ${outcome.protocol}; complete-agentforce-conversation answered`,
+    };
+  });
 }
