@@ -33,6 +33,8 @@ import { measureThroughput, type ThroughputRow } from './sections/throughput.js'
 
 // The parent creates the table with the AWS SDK too; its Node 20 notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// The I/O section counts requests in this process; its EMF lines would only clutter the report.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const quick = process.argv.includes('--quick');
 const SETTINGS = quick
@@ -100,6 +102,11 @@ const ATTRIBUTION = [
       "export { Logger } from '@aws-lambda-powertools/logger';\n" +
       "export { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';\n" +
       "export { default as middy } from '@middy/core';",
+  },
+  {
+    id: 'metrics',
+    label: 'Powertools metrics (EMF)',
+    contents: "export { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';",
   },
   {
     id: 'jwt',

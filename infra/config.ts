@@ -32,6 +32,12 @@ export const SETTING_KEYS = [
   'jwtRequiredScope',
   'salesforceSecretArn',
   'removalPolicy',
+  'stackName',
+  'alarmEmail',
+  'alarmTopicArn',
+  'tracing',
+  'salesforceSecretKmsKeyArn',
+  'allowAuthModeChange',
 ] as const;
 
 /** A setting's name. */
@@ -72,6 +78,9 @@ const httpsUrl = text.refine(
     message: 'must be an absolute https URL',
   }
 );
+
+/** The stack name when `stackName` is not set (the name of the first release's only stack). */
+export const DEFAULT_STACK_NAME = 'AgentforceMcpServer';
 
 const RETENTION_DAYS = Object.values(RetentionDays).filter(
   (v): v is number => typeof v === 'number'
@@ -144,6 +153,37 @@ const settingsSchema = z.object({
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(['retain', 'destroy']).default('retain')
   ),
+  // Two agents, or dev and prod, side by side in one account: every name derives from it.
+  stackName: text
+    .pipe(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, {
+        message: 'must be 1-128 letters, digits and hyphens, starting with a letter',
+      })
+    )
+    .default(DEFAULT_STACK_NAME),
+  alarmEmail: text.pipe(z.email({ message: 'must be an email address' })).optional(),
+  alarmTopicArn: text
+    .pipe(
+      z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+        message: 'must be an SNS topic ARN',
+      })
+    )
+    .optional(),
+  tracing: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    z.enum(['off', 'active']).default('off')
+  ),
+  salesforceSecretKmsKeyArn: text
+    .pipe(
+      z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {
+        message: 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>, not an alias)',
+      })
+    )
+    .optional(),
+  allowAuthModeChange: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false)
+  ),
 });
 
 /** The validated deployment settings, defaults applied. */
@@ -188,6 +228,16 @@ export function parseStackConfig(raw: Readonly<Partial<Record<SettingKey, unknow
         problems.push({ key, message: `only applies when authMode=${mode}` });
       }
     }
+    if (
+      config.salesforceSecretKmsKeyArn !== undefined &&
+      config.salesforceSecretArn === undefined
+    ) {
+      problems.push({
+        key: 'salesforceSecretKmsKeyArn',
+        message:
+          'only applies with salesforceSecretArn (the secret the stack creates uses the AWS managed key)',
+      });
+    }
     if (config.authMode === 'jwt') {
       if (config.jwtIssuer === undefined) {
         problems.push({ key: 'jwtIssuer', message: 'is required when authMode=jwt' });
@@ -214,18 +264,36 @@ export function parseStackConfig(raw: Readonly<Partial<Record<SettingKey, unknow
 }
 
 /**
- * Reads every setting from the construct tree's context, else from `env`, and validates them.
+ * The settings given for this run: CDK context first, then `MCP_*` environment variables.
+ *
+ * @example
+ * const given = readSettings(app.node, process.env); // { agentId: '0Xx…', authMode: undefined, … }
+ */
+export function readSettings(
+  node: Node,
+  env: Readonly<Record<string, string | undefined>>
+): Partial<Record<SettingKey, unknown>> {
+  const raw: Partial<Record<SettingKey, unknown>> = {};
+  for (const key of SETTING_KEYS) {
+    raw[key] = blankToUndefined(node.tryGetContext(key) ?? env[envVarName(key)]);
+  }
+  return raw;
+}
+
+/**
+ * Reads every setting from the construct tree's context, else from `env`, else from `saved`
+ * (the settings persisted by an earlier run), and validates them.
  *
  * @example
  * const config = loadStackConfig(app.node, process.env);
  */
 export function loadStackConfig(
   node: Node,
-  env: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>,
+  saved: Readonly<Partial<Record<SettingKey, unknown>>> = {}
 ): StackConfig {
+  const given = readSettings(node, env);
   const raw: Partial<Record<SettingKey, unknown>> = {};
-  for (const key of SETTING_KEYS) {
-    raw[key] = node.tryGetContext(key) ?? env[envVarName(key)];
-  }
+  for (const key of SETTING_KEYS) raw[key] = given[key] ?? saved[key];
   return parseStackConfig(raw);
 }

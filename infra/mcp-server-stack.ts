@@ -8,6 +8,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -24,9 +25,14 @@ import {
   CORS_MAX_AGE_SECONDS,
   MCP_METHODS,
 } from '../lambda/http/rules.js';
+import { METRICS_NAMESPACE } from '../lambda/observability/metric-names.js';
+import { PLACEHOLDER_CLIENT_ID } from '../lambda/secrets/placeholder.js';
 import { invocationBudgetMs } from '../lambda/shared/deadline.js';
 import { SESSION_TABLE } from '../lambda/state/table-schema.js';
 import type { StackConfig } from './config.js';
+import { deploymentProblems } from './deploy-checks.js';
+import { StackConfigError } from './errors.js';
+import { Observability } from './observability.js';
 
 /** Identifier of the Cognito resource server; scopes are `<identifier>/<scope>`. */
 export const RESOURCE_SERVER_ID = 'agentforce-mcp';
@@ -59,10 +65,17 @@ export class McpServerStack extends Stack {
   readonly secret: secretsmanager.ISecret;
   /** The user pool, in cognito mode only. */
   readonly userPool?: cognito.UserPool;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: McpServerStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // Fail here, not halfway through a deployment; offline synths have no region and skip this.
+    const problems = deploymentProblems(
+      config,
+      Token.isUnresolved(this.region) ? undefined : this.region
+    );
+    if (problems.length > 0) throw new StackConfigError(problems);
     const retain = config.removalPolicy === 'retain';
     const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
@@ -111,8 +124,25 @@ export class McpServerStack extends Stack {
         resources: [this.secret.secretArn],
       })
     );
+    if (config.salesforceSecretKmsKeyArn !== undefined) {
+      // A secret under a customer managed key is only readable with Decrypt on that key, and
+      // only through Secrets Manager.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [config.salesforceSecretKmsKeyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+            },
+          },
+        })
+      );
+    }
 
     const auth = this.createAuthorization(config, removalPolicy);
+    // The handler answers by the tool deadline; the margin lets it write state and reply.
+    const timeout = Duration.seconds(Math.ceil(invocationBudgetMs(config.toolDeadlineMs) / 1000));
     this.userPool = auth.cognito?.userPool;
 
     this.function = new NodejsFunction(this, 'McpFunction', {
@@ -125,13 +155,14 @@ export class McpServerStack extends Stack {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: config.memorySize,
-      // The handler answers by the tool deadline; the margin lets it write state and reply.
-      timeout: Duration.seconds(Math.ceil(invocationBudgetMs(config.toolDeadlineMs) / 1000)),
+      timeout,
       ...(config.reservedConcurrency === undefined
         ? {}
         : { reservedConcurrentExecutions: config.reservedConcurrency }),
       role,
       logGroup,
+      // Off by default: Lambda's own segments only (no X-Ray SDK in the bundle, no cold-start cost).
+      ...(config.tracing === 'active' ? { tracing: lambda.Tracing.ACTIVE } : {}),
       environment: {
         TABLE_NAME: this.table.tableName,
         SALESFORCE_SECRET_ARN: this.secret.secretArn,
@@ -143,7 +174,9 @@ export class McpServerStack extends Stack {
         // The Function URL's own host cannot be referenced here (it depends on this function),
         // so allow the regional Function URL domain; anything else is DNS rebinding.
         ALLOWED_HOSTS: `*.lambda-url.${Stack.of(this).region}.on.aws`,
-        POWERTOOLS_SERVICE_NAME: 'agentforce-mcp',
+        // The metrics' `service` dimension: each stack of an account has its own series.
+        POWERTOOLS_SERVICE_NAME: this.stackName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: config.logLevel,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         NODE_OPTIONS: '--enable-source-maps',
@@ -192,8 +225,27 @@ export class McpServerStack extends Stack {
           }),
     });
     this.mcpUrl = `${functionUrl.url}mcp`;
+    if (config.tracing === 'active') {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'tracing=active: Lambda adds xray:PutTraceSegments and PutTelemetryRecords, which support no resource-level permissions.',
+      });
+    }
 
-    this.addOutputs(config, auth);
+    this.observability = new Observability(this, 'Observability', {
+      fn: this.function,
+      table: this.table,
+      tableOperations: TABLE_ACTIONS.map(
+        (action) => action.replace('dynamodb:', '') as dynamodb.Operation
+      ),
+      service: this.stackName,
+      timeout,
+      ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
+      ...(config.alarmTopicArn === undefined ? {} : { alarmTopicArn: config.alarmTopicArn }),
+    });
+
+    this.addOutputs(config, auth, logGroup);
   }
 
   /**
@@ -205,7 +257,7 @@ export class McpServerStack extends Stack {
       description:
         'Salesforce External Client App credentials (JSON: SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET)',
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ SALESFORCE_CLIENT_ID: 'REPLACE_WITH_CONSUMER_KEY' }),
+        secretStringTemplate: JSON.stringify({ SALESFORCE_CLIENT_ID: PLACEHOLDER_CLIENT_ID }),
         generateStringKey: 'SALESFORCE_CLIENT_SECRET',
         excludePunctuation: true,
         passwordLength: 32,
@@ -314,8 +366,21 @@ export class McpServerStack extends Stack {
     };
   }
 
-  private addOutputs(config: StackConfig, auth: Authorization): void {
+  private addOutputs(config: StackConfig, auth: Authorization, logGroup: logs.LogGroup): void {
     const region = Stack.of(this).region;
+    new CfnOutput(this, 'FunctionName', { value: this.function.functionName });
+    new CfnOutput(this, 'LogGroupName', {
+      description:
+        'Request log lines and EMF metrics (namespace AgentforceMcp, service = stack name)',
+      value: logGroup.logGroupName,
+    });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'DashboardUrl', { value: this.observability.dashboardUrl() });
+    for (const [i, topic] of this.observability.topics.entries()) {
+      new CfnOutput(this, i === 0 ? 'AlarmTopicArn' : `AlarmTopicArn${i + 1}`, {
+        value: topic.topicArn,
+      });
+    }
     new CfnOutput(this, 'McpUrl', {
       description: 'MCP endpoint (Streamable HTTP): register this URL in Agentforce Registry',
       value: this.mcpUrl,
@@ -355,22 +420,64 @@ export class McpServerStack extends Stack {
       });
     }
 
-    // mcp-remote bridges stdio-only clients (Claude Desktop) to a remote server; the header value
-    // comes from the env entry because some clients split arguments on spaces.
-    const withToken = config.authMode !== 'none';
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote expands it from `env`.
-    const headerArg = 'Authorization:${AUTH_HEADER}';
-    const server = {
-      command: 'npx',
-      args: ['-y', 'mcp-remote', this.mcpUrl, ...(withToken ? ['--header', headerArg] : [])],
-      ...(withToken ? { env: { AUTH_HEADER: 'Bearer <access token>' } } : {}),
-    };
     new CfnOutput(this, 'McpClientConfig', {
-      description: 'Claude Desktop / mcp-remote configuration (replace the token placeholder)',
-      value: Stack.of(this).toJsonString({ mcpServers: { agentforce: server } }),
+      description:
+        auth.cognito === undefined
+          ? 'Claude Desktop / mcp-remote configuration'
+          : 'Claude Desktop / mcp-remote configuration: renews its own token; put the client secret (ReadClientSecretCommand) in env',
+      value: Stack.of(this).toJsonString({
+        mcpServers: { agentforce: this.mcpRemoteServer(config, auth) },
+      }),
     });
   }
+
+  /**
+   * The stdio server entry of an mcp-remote configuration (Claude Desktop and other stdio-only
+   * clients). In cognito mode mcp-remote runs the client-credentials grant itself and renews the
+   * token; elsewhere it sends a token the operator fetched. Secrets come from `env` entries,
+   * because some clients split arguments on spaces.
+   */
+  private mcpRemoteServer(config: StackConfig, auth: Authorization): Record<string, unknown> {
+    const base = ['-y', MCP_REMOTE, this.mcpUrl, '--transport', 'http-only'];
+    if (auth.cognito) {
+      const { client, tokenUrl } = auth.cognito;
+      const clientInfo = Fn.join('', [
+        '{"client_id":"',
+        client.userPoolClientId,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote expands it from `env`.
+        '","client_secret":"${MCP_CLIENT_SECRET}"}',
+      ]);
+      const metadata = JSON.stringify({
+        scope: INVOKE_SCOPE,
+        token_endpoint_auth_method: 'client_secret_basic',
+      });
+      return {
+        command: 'npx',
+        args: [
+          ...base,
+          '--client-credentials',
+          '--token-endpoint',
+          tokenUrl,
+          '--static-oauth-client-info',
+          clientInfo,
+          '--static-oauth-client-metadata',
+          metadata,
+        ],
+        env: { MCP_CLIENT_SECRET: '<client secret>' },
+      };
+    }
+    if (config.authMode === 'none') return { command: 'npx', args: base };
+    return {
+      command: 'npx',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote expands it from `env`.
+      args: [...base, '--header', 'Authorization:${AUTH_HEADER}'],
+      env: { AUTH_HEADER: 'Bearer <access token from your issuer>' },
+    };
+  }
 }
+
+/** The mcp-remote version the README and the interop tests use. */
+export const MCP_REMOTE = 'mcp-remote@0.15.1';
 
 /** What an auth mode contributes to the stack. */
 interface Authorization {

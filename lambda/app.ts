@@ -24,6 +24,8 @@ import {
 import { logger } from './logger.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord, ToolSettings } from './mcp/tool-context.js';
+import type { MetricsPort } from './observability/metrics.js';
+import { traceparentOf } from './observability/trace-context.js';
 import { SETTLE_GRACE_MS } from './shared/deadline.js';
 
 /** What the HTTP application needs; built once per container. */
@@ -31,6 +33,7 @@ export interface AppDependencies {
   readonly config: Config;
   readonly conversations: ConversationService;
   readonly auth: InboundAuth;
+  readonly metrics?: MetricsPort;
 }
 
 /** Per-request inputs from the hosting adapter (Lambda or the local server). */
@@ -69,6 +72,8 @@ const rpcError = (
 interface RequestLog extends ToolCallRecord {
   mcpMethod?: string;
   principal?: string;
+  authRefused?: boolean;
+  traceparent?: string;
   /** Which allowlist answered 403, so an operator can tell a Host refusal from an Origin one. */
   refusedBy?: 'Host' | 'Origin';
   refusedValue?: string;
@@ -88,6 +93,7 @@ export function createApp(deps: AppDependencies): App {
     conversations: deps.conversations,
     toolDeadlineMs: config.limits.toolDeadlineMs,
     maxMessageChars: config.limits.maxMessageChars,
+    variables: config.salesforce.variables,
   };
 
   /** DNS-rebinding and browser checks first; every later answer carries the CORS headers. */
@@ -140,6 +146,7 @@ export function createApp(deps: AppDependencies): App {
       });
     }
     const authOutcome = await auth.authorize(request);
+    log.authRefused = !authOutcome.ok;
     if (!authOutcome.ok) return authOutcome.response;
     const owner = authOutcome.principal.subject;
     log.principal = owner === 'anonymous' ? owner : 'authenticated';
@@ -147,6 +154,9 @@ export function createApp(deps: AppDependencies): App {
     const message = await readMessage(request, config.limits.maxBodyBytes);
     if (message instanceof Response) return message;
     log.mcpMethod = describeMethod(message.parsedBody);
+    // Every later line of this request carries the caller's trace; removed after the request line.
+    log.traceparent = traceparentOf(message.parsedBody, request.headers.get('traceparent'));
+    if (log.traceparent) logger.appendKeys({ traceparent: log.traceparent });
     return serveMcp(request, message, owner, options, log);
   }
 
@@ -214,6 +224,8 @@ export function createApp(deps: AppDependencies): App {
         'Internal error. Retry; if it persists, contact the administrator.'
       );
     } finally {
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      deps.metrics?.request({ ...log, status, latencyMs });
       logger.info('request', {
         requestId: options.requestId,
         httpMethod: request.method,
@@ -226,8 +238,9 @@ export function createApp(deps: AppDependencies): App {
         principal: log.principal,
         refusedBy: log.refusedBy,
         refusedValue: log.refusedValue,
-        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+        latencyMs,
       });
+      if (log.traceparent) logger.removeKeys(['traceparent']);
     }
   };
 }

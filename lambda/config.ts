@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { type AuthConfig, toAuthConfig } from './auth/config.js';
+import { type ContextVariable, contextVariablesSetting } from './conversation/context-variables.js';
 import { DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS } from './shared/deadline.js';
 import { parseList } from './shared/list.js';
 import { DEFAULT_TTL_SECONDS } from './state/store-support.js';
@@ -29,6 +30,13 @@ export const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
+  // Off by default: the MCP hosts this serves render markdown, and a model caller (Agentforce
+  // included) reads it as well as plain text, while what no-builder removes cannot be restored.
+  SALESFORCE_PLAIN_TEXT: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+  SALESFORCE_AGENT_VARIABLES: contextVariablesSetting,
   TOOL_DEADLINE_MS: positiveInt(DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS),
   LEASE_WAIT_MS: positiveInt(20_000, MAX_TOOL_DEADLINE_MS),
   MAX_MESSAGE_CHARS: positiveInt(10_000, 100_000),
@@ -55,6 +63,10 @@ export interface Config {
     readonly agentId: string;
     readonly apiUrl?: string;
     readonly bypassUser: boolean;
+    /** Start sessions with `x-attributed-client: no-builder` (replies without markdown). */
+    readonly plainText: boolean;
+    /** Context variables callers may set, as optional tool arguments. */
+    readonly variables: readonly ContextVariable[];
     readonly credentials: CredentialsConfig;
   };
   readonly limits: {
@@ -125,6 +137,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       agentId: e.SALESFORCE_AGENT_ID,
       apiUrl: e.SALESFORCE_API_URL,
       bypassUser: e.SALESFORCE_BYPASS_USER,
+      plainText: e.SALESFORCE_PLAIN_TEXT,
+      variables: e.SALESFORCE_AGENT_VARIABLES,
       credentials,
     },
     limits: {

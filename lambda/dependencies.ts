@@ -10,6 +10,9 @@ import { createInboundAuth } from './auth/index.js';
 import type { Config } from './config.js';
 import { ConversationService } from './conversation/conversation-service.js';
 import { logger } from './logger.js';
+import { EmfMetrics } from './observability/emf-metrics.js';
+import { agentApiOperation, measureDynamoDb, measuredFetch } from './observability/instrument.js';
+import type { MetricsPort } from './observability/metrics.js';
 import { SecretsManagerCredentialsSource } from './secrets/credentials.js';
 import { invocationBudgetMs } from './shared/deadline.js';
 import { createDocumentClient, DynamoDbSessionStore } from './state/dynamodb-session-store.js';
@@ -22,6 +25,7 @@ export interface DependencyOverrides {
   readonly documentClient?: DynamoDBDocumentClient;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  readonly metrics?: MetricsPort;
 }
 
 /** Everything expensive, built once per container and shared by all requests. */
@@ -29,6 +33,7 @@ export interface Dependencies extends AppDependencies {
   readonly tokens: TokenProvider;
   readonly agentforce: AgentforceClient;
   readonly store: SessionStore;
+  readonly metrics: MetricsPort;
 }
 
 /**
@@ -42,6 +47,10 @@ export function createDependencies(
   overrides: DependencyOverrides = {}
 ): Dependencies {
   const sf = config.salesforce;
+  const metrics = overrides.metrics ?? new EmfMetrics();
+  // Late-bound: a global `fetch` replaced after start-up is still the one measured.
+  const baseFetch: typeof fetch =
+    overrides.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const credentials =
     overrides.credentials ??
     (sf.credentials.source === 'environment'
@@ -53,20 +62,20 @@ export function createDependencies(
   const tokens = new TokenProvider({
     myDomainUrl: sf.myDomainUrl,
     credentials,
-    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    fetch: measuredFetch(baseFetch, metrics, 'SalesforceToken', () => 'SalesforceToken.Fetch'),
     ...(overrides.now ? { now: overrides.now } : {}),
   });
   const agentforce = new AgentforceClient({
     tokens,
     myDomainUrl: sf.myDomainUrl,
     ...(sf.apiUrl ? { apiUrl: sf.apiUrl } : {}),
-    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    fetch: measuredFetch(baseFetch, metrics, 'AgentApi', agentApiOperation),
   });
   const store =
     overrides.store ??
     new DynamoDbSessionStore({
       tableName: config.tableName,
-      client: overrides.documentClient ?? createDocumentClient(),
+      client: measureDynamoDb(overrides.documentClient ?? createDocumentClient(), metrics),
       ttlSeconds: config.limits.stateTtlSeconds,
       ...(overrides.now ? { now: overrides.now } : {}),
     });
@@ -76,6 +85,7 @@ export function createDependencies(
     tokens,
     agentId: sf.agentId,
     bypassUser: sf.bypassUser,
+    plainText: sf.plainText,
     leaseMs: invocationBudgetMs(config.limits.toolDeadlineMs),
     leaseWaitMs: config.limits.leaseWaitMs,
     sessionIdleMs: config.limits.sessionIdleMs,
@@ -84,5 +94,5 @@ export function createDependencies(
   const auth = createInboundAuth(config.auth, {
     logger: { warn: (message, extra) => logger.warn(message, { ...extra }) },
   });
-  return { config, conversations, auth, tokens, agentforce, store };
+  return { config, conversations, auth, tokens, agentforce, store, metrics };
 }

@@ -14,6 +14,8 @@ const HEADERS = {
   'user-agent': 'sample-event',
 };
 const EMAIL = 'jane.doe@example.com';
+/** Stands for the feedback_id a turn returned; replace it before invoking (the events test does). */
+const SAMPLE_FEEDBACK_ID = '00000000-0000-4000-8000-00000000feed';
 
 const rpc = (id: number, method: string, params?: unknown) =>
   JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
@@ -46,6 +48,15 @@ const events: Record<
   'call-get-session-status': {
     method: 'POST',
     body: call(6, 'get-session-status', { client_email: EMAIL }),
+  },
+  'call-submit-agent-feedback': {
+    method: 'POST',
+    body: call(10, 'submit-agent-feedback', {
+      client_email: EMAIL,
+      feedback_id: SAMPLE_FEEDBACK_ID,
+      rating: 'GOOD',
+      comment: 'Clear answer.',
+    }),
   },
   'call-complete-agentforce-conversation': {
     method: 'POST',

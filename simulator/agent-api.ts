@@ -65,7 +65,7 @@ export function authenticate(
 ): void {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   const claims = match?.[1] === undefined ? undefined : state.signer.verify(match[1]);
-  if (claims === undefined) {
+  if (claims === undefined || lacksAgentApiScope(claims.scope)) {
     if (state.settings.unauthorizedStyle === 'json-401') {
       throw new UnauthorizedError('Access bearer token is missing or invalid');
     }
@@ -76,14 +76,47 @@ export function authenticate(
   }
 }
 
+/** Scopes the Agent API needs on a token (agent-api.md §3.5; docs/agent-api-notes.md "Token scopes"). */
+export const AGENT_API_SCOPES = ['api', 'chatbot_api', 'sfap_api'] as const;
+
+/**
+ * A token whose `scope` claim lacks an Agent API scope is not routed (the gateway's empty 404, the
+ * symptom S14 records); a token without the claim is let through, as nothing says it is refused.
+ */
+function lacksAgentApiScope(scope: string | undefined): boolean {
+  if (scope === undefined) return false;
+  const granted = new Set(scope.split(/\s+/));
+  return AGENT_API_SCOPES.some((needed) => !granted.has(needed));
+}
+
 /** The runtime insists on JSON request bodies (§2.0). */
 export function requireJsonContentType(contentType: string | undefined): void {
+  if (mediaTypeOf(contentType) !== 'application/json') throw new UnsupportedMediaTypeError();
+}
+
+/**
+ * Feedback also takes the JSON body that Salesforce's Developer Relations client posts without a
+ * `Content-Type` (fetch then sends `text/plain;charset=UTF-8`): a Salesforce-written client is the
+ * best evidence of what the endpoint accepts (docs/agent-api-notes.md, "Feedback content type").
+ */
+export function requireFeedbackContentType(contentType: string | undefined): void {
+  const mediaType = mediaTypeOf(contentType);
+  if (mediaType === undefined || mediaType === 'text/plain') return;
+  requireJsonContentType(contentType);
+}
+
+function mediaTypeOf(contentType: string | undefined): string | undefined {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/json') throw new UnsupportedMediaTypeError();
+  return mediaType === '' ? undefined : mediaType;
 }
 
 /** `POST /agents/{agentId}/sessions` (§2.1). */
-export function startSession(ctx: ApiContext, agentId: string, rawBody: string): void {
+export function startSession(
+  ctx: ApiContext,
+  agentId: string,
+  rawBody: string,
+  attributedClient?: string
+): void {
   const { state } = ctx;
   const agent = state.settings.agents.get(agentId);
   if (agent === undefined) throw new InvalidAgentIdError(agentId);
@@ -95,11 +128,14 @@ export function startSession(ctx: ApiContext, agentId: string, rawBody: string):
   const instanceConfig = asObject(body.instanceConfig);
   if (!sameOrigin(instanceConfig?.endpoint, ctx.baseUrl)) throw new EngineConfigLookupError();
   if (agent.kind === 'employee' && body.bypassUser === true) throw new InvalidUserIdError();
+  const variables = parseVariables(body.variables);
   if (state.liveSessionCount() >= state.settings.maxLiveSessions) throw new SessionLimitError();
 
   const now = Date.now();
   const sessionId = uuidV7(now);
-  state.sessions.set(sessionId, {
+  // SF-lib documents the header as "removes markdown from responses" (agent-api.md §2.0).
+  const plainText = attributedClient?.trim().toLowerCase() === 'no-builder';
+  const session: SessionState = {
     id: sessionId,
     agentId,
     lastActivityAt: now,
@@ -107,11 +143,16 @@ export function startSession(ctx: ApiContext, agentId: string, rawBody: string):
     expired: false,
     lastAcceptedSequenceId: undefined,
     feedbackIds: new Set(),
-  });
+    plainText,
+    variables: new Map(),
+  };
+  rememberVariables(session, variables);
+  state.sessions.set(sessionId, session);
   state.counters.sessionsStarted += 1;
+  if (plainText) state.counters.plainTextSessions += 1;
   const greeting = toTurnMessage(
     { type: 'Inform', message: GREETING },
-    { feedbackId: '', traceId: newTraceId(), now, newId: messageId }
+    { feedbackId: '', traceId: newTraceId(), now, newId: messageId, plainText }
   );
   sendJson(ctx.res, 200, {
     sessionId,
@@ -134,6 +175,7 @@ export async function sendMessage(
   const sequenceId = parseSequenceId(message.sequenceId);
   if (message.type !== 'Text') throw new BadRequestError('message.type must be Text');
   if (typeof message.text !== 'string') throw new BadRequestError('message.text is required');
+  const variables = parseVariables(body.variables);
 
   const session = requireSession(state, sessionId);
   if (sequenceId !== undefined) state.recordSequenceId(sessionId, sequenceId);
@@ -150,8 +192,9 @@ export async function sendMessage(
   session.busy = true;
   session.lastAcceptedSequenceId = sequenceId;
   session.lastActivityAt = Date.now();
+  rememberVariables(session, variables);
   try {
-    const turn = scriptTurn(message.text);
+    const turn = scriptTurn(message.text, { variables: session.variables });
     const latency = state.pickLatency() * turn.latencyFactor;
     // The lock outlives a client that hangs up: upstream keeps working on the turn.
     if (latency > TURN_TIMEOUT_MS) {
@@ -219,7 +262,7 @@ async function syncTurn(
   latency: number
 ): Promise<void> {
   await pause(latency, ctx.signal);
-  const turnContext = newTurnContext(session);
+  const turnContext = newTurnContext(session, ctx.state, turn);
   const messages = turn.messages.map((draft) => toTurnMessage(draft, turnContext));
   sendJson(ctx.res, 200, {
     messages,
@@ -246,8 +289,9 @@ async function streamTurn(
 ): Promise<void> {
   const { res, state } = ctx;
   const originEventId = `${ctx.receivedAt}-REQ`;
-  const turnContext = newTurnContext(session);
-  const chunked = state.settings.streamTextChunks;
+  const turnContext = newTurnContext(session, state, turn);
+  const informOnly = state.settings.streamShape === 'inform-only';
+  const chunked = state.settings.streamTextChunks && !informOnly;
 
   const steps: StreamStep[] = [];
   let offset = 1; // TextChunk offset semantics are unverified (§7.3): a running index from 1.
@@ -289,6 +333,11 @@ async function streamTurn(
     at: number
   ) => {
     if (!isWritable(res)) return;
+    if (message.type === 'Error' && turn.errorEventWithoutData) {
+      // DevRel's README: an ERROR event's data "can be empty" (docs/agent-api-notes.md).
+      res.write(`event: ERROR\nid: ${originEventId}\ndata: \n\n`);
+      return;
+    }
     const envelope = {
       timestamp: Date.now(),
       originEventId,
@@ -300,10 +349,17 @@ async function streamTurn(
   };
 
   await pause(latency * 0.25, ctx.signal);
-  emit(
-    { type: 'ProgressIndicator', id: messageId(), indicatorType: 'ACTION', message: turn.progress },
-    0
-  );
+  if (!informOnly) {
+    emit(
+      {
+        type: 'ProgressIndicator',
+        id: messageId(),
+        indicatorType: 'ACTION',
+        message: turn.progress,
+      },
+      0
+    );
+  }
   const gap = (latency * 0.4) / Math.max(steps.length, 1);
   await pause(latency * 0.35, ctx.signal);
   for (const step of steps) {
@@ -314,10 +370,61 @@ async function streamTurn(
   if (isWritable(res)) res.end();
 }
 
-function newTurnContext(session: SessionState): TurnContext {
+function newTurnContext(
+  session: SessionState,
+  state: SimulatorState,
+  turn: ScriptedTurn
+): TurnContext {
   const feedbackId = messageId();
   session.feedbackIds.add(feedbackId);
-  return { feedbackId, traceId: newTraceId(), now: Date.now(), newId: messageId };
+  return {
+    feedbackId,
+    traceId: newTraceId(),
+    now: Date.now(),
+    newId: messageId,
+    plainText: session.plainText,
+    escalateTargetShape: state.settings.escalateTargetShape,
+    isContentSafe: turn.contentFlagged !== true,
+  };
+}
+
+/** Variable types of the Agent API (agent-api.md §2.6). */
+export const VARIABLE_TYPES = [
+  'Text',
+  'Number',
+  'Boolean',
+  'Date',
+  'DateTime',
+  'Money',
+  'Object',
+  'Json',
+  'Ref',
+  'List',
+] as const;
+
+type ParsedVariable = { readonly name: string; readonly type: string; readonly value: unknown };
+
+/** `variables` of a start or message body: absent, or `[{name, type, value}]` (§2.6). */
+function parseVariables(value: unknown): ParsedVariable[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new BadRequestError('variables must be an array');
+  return value.map((item, index) => {
+    const variable = asObject(item);
+    if (typeof variable?.name !== 'string' || variable.name === '') {
+      throw new BadRequestError(`variables[${index}].name is required`);
+    }
+    if (!(VARIABLE_TYPES as readonly unknown[]).includes(variable.type)) {
+      throw new BadRequestError(
+        `variables[${index}].type must be one of ${VARIABLE_TYPES.join(', ')}`
+      );
+    }
+    if (!('value' in variable)) throw new BadRequestError(`variables[${index}].value is required`);
+    return { name: variable.name, type: variable.type as string, value: variable.value };
+  });
+}
+
+function rememberVariables(session: SessionState, variables: readonly ParsedVariable[]): void {
+  for (const { name, type, value } of variables) session.variables.set(name, { type, value });
 }
 
 function requireSession(state: SimulatorState, sessionId: string): SessionState {

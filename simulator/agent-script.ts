@@ -8,7 +8,9 @@ import type { DraftMessage } from './messages.js';
  *
  * | Keyword(s)                          | Reply (`messages[]` / stream events)                                  |
  * |-------------------------------------|-----------------------------------------------------------------------|
+ * | `empty error`                       | as `internal error`; streamed as an `ERROR` event with empty data      |
  * | `internal error`                    | in-band `Error` (`INTERNAL_SERVER_ERROR`, httpStatus 500)             |
+ * | `variables`                         | one `Inform` listing the session's variables (`name=value`)            |
  * | `fail`                              | `Failure`, `code: ACTION_FAILED`, `message: ""`, text in `errors[]`    |
  * | `human`, `escalate`                 | `Inform` then `Escalate` with a Queue target                           |
  * | `book`, `confirm`, `cancel my`      | `Confirm` with one `copilotActionInput/…` item                         |
@@ -22,6 +24,7 @@ import type { DraftMessage } from './messages.js';
  * |---------------|----------------------------------------------------------------------------------|
  * | `slow`        | turn latency × 5                                                                 |
  * | `validation`  | stream only: a withdrawn draft, then `VALIDATION_FAILURE_CHUNK`, then the answer |
+ * | `unsafe`      | every message of the turn carries `isContentSafe: false`                         |
  */
 export interface ScriptedTurn {
   /** Text of the turn's `ProgressIndicator`. */
@@ -32,6 +35,16 @@ export interface ScriptedTurn {
   readonly latencyFactor: number;
   /** Streamed then withdrawn with a `ValidationFailureChunk` (`validation` keyword). */
   readonly withdrawn?: { readonly draft: string; readonly reason: string };
+  /** Salesforce's trust layer flagged the turn: its messages carry `isContentSafe: false`. */
+  readonly contentFlagged?: boolean;
+  /** Stream only: the `Error` goes out as `event: ERROR` with an empty `data:` line. */
+  readonly errorEventWithoutData?: boolean;
+}
+
+/** What the scripted agent knows about its session besides the utterance. */
+export interface ScriptContext {
+  /** Variables given at start and with messages so far, by name. */
+  readonly variables: ReadonlyMap<string, { readonly type: string; readonly value: unknown }>;
 }
 
 /** The session-start greeting (an `Inform` with `feedbackId`/`planId` `""`, §2.1). */
@@ -53,20 +66,33 @@ const KNOWLEDGE_ARTICLE_ID = 'ka0SIM000000001AAA';
 interface Rule {
   readonly keywords: readonly string[];
   readonly progress: string;
-  readonly reply: (quote: string) => readonly DraftMessage[];
+  readonly reply: (quote: string, context: ScriptContext) => readonly DraftMessage[];
 }
 
-const RULES: readonly Rule[] = [
+const internalError = (): readonly DraftMessage[] => [
   {
-    keywords: ['internal error'],
-    progress: 'Working on it',
-    reply: () => [
+    type: 'Error',
+    error: 'INTERNAL_SERVER_ERROR',
+    httpStatus: 500,
+    message: 'An internal error occurred while processing the request.',
+    expected: false,
+  },
+];
+
+const RULES: readonly Rule[] = [
+  { keywords: ['empty error', 'internal error'], progress: 'Working on it', reply: internalError },
+  {
+    keywords: ['variables'],
+    progress: 'Reading the conversation context',
+    reply: (_, { variables }) => [
       {
-        type: 'Error',
-        error: 'INTERNAL_SERVER_ERROR',
-        httpStatus: 500,
-        message: 'An internal error occurred while processing the request.',
-        expected: false,
+        type: 'Inform',
+        message:
+          variables.size === 0
+            ? 'No variables were set for this session.'
+            : `The variables I know: ${[...variables]
+                .map(([name, { value }]) => `${name}=${JSON.stringify(value)}`)
+                .join(', ')}.`,
       },
     ],
   },
@@ -197,14 +223,19 @@ const DEFAULT_RULE: Rule = {
  * scriptTurn('Please create a new account').messages[0]?.type; // 'Inquire'
  * scriptTurn('this is slow').latencyFactor; // 5
  */
-export function scriptTurn(utterance: string): ScriptedTurn {
+export function scriptTurn(
+  utterance: string,
+  context: ScriptContext = { variables: new Map() }
+): ScriptedTurn {
   const text = utterance.toLowerCase();
   const quote = quoteOf(utterance);
   const rule = RULES.find((r) => r.keywords.some((k) => text.includes(k))) ?? DEFAULT_RULE;
   const turn: ScriptedTurn = {
     progress: rule.progress,
-    messages: rule.reply(quote),
+    messages: rule.reply(quote, context),
     latencyFactor: text.includes('slow') ? SLOW_FACTOR : 1,
+    ...(text.includes('empty error') ? { errorEventWithoutData: true } : {}),
+    ...(text.includes('unsafe') ? { contentFlagged: true } : {}),
   };
   if (!text.includes('validation')) return turn;
   return {

@@ -9,7 +9,8 @@ export interface AccessTokenClaims {
   readonly sub: string;
   readonly iss: string;
   readonly sfdc_app_id: string;
-  readonly scope: string;
+  /** Absent when the simulator is configured with `tokenScope: null`. */
+  readonly scope?: string;
   readonly iat: number;
   readonly exp: number;
   readonly jti: string;

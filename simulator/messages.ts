@@ -43,6 +43,16 @@ export interface EscalateTarget {
   readonly value: string;
 }
 
+/**
+ * `targets[]` item of an `Escalate` as the MuleSoft connector's mocks show it (agent-api.md §7.7;
+ * docs/agent-api-notes.md, "Escalate targets").
+ */
+export interface MulesoftEscalateTarget {
+  readonly id: string;
+  readonly type: 'Flow';
+  readonly label: string;
+}
+
 interface PlannedMessage {
   readonly id: string;
   readonly feedbackId: string;
@@ -82,7 +92,7 @@ export interface EscalateMessage {
   readonly type: 'Escalate';
   readonly id: string;
   readonly feedbackId: string;
-  readonly targets: readonly EscalateTarget[];
+  readonly targets: readonly (EscalateTarget | MulesoftEscalateTarget)[];
 }
 /** In-band error carried by a 200 response or an SSE `ERROR` event (§2.7). */
 export interface ErrorMessage {
@@ -172,6 +182,28 @@ export interface TurnContext {
   readonly traceId: string;
   readonly now: number;
   readonly newId: () => string;
+  /** The session asked for `x-attributed-client: no-builder`: strip markdown from the text. */
+  readonly plainText?: boolean;
+  /** Default `reference`. */
+  readonly escalateTargetShape?: 'reference' | 'mulesoft';
+  /** Default true; false when the turn was flagged (`unsafe` keyword). */
+  readonly isContentSafe?: boolean;
+}
+
+/**
+ * What `no-builder` is documented to do ("removes markdown from responses"): emphasis, code
+ * marks, headings and link syntax go, the words stay. Which markdown upstream removes exactly is
+ * unverified; this is enough for a client to tell the two modes apart.
+ */
+export function stripMarkdown(text: string): string {
+  return text
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/(\*\*|__|\*|`)/g, '')
+    .replace(/^#{1,6}\s+/gm, '');
+}
+
+function mulesoftTarget(target: EscalateTarget): MulesoftEscalateTarget {
+  return { id: target.value, type: 'Flow', label: 'Transfer to a human agent' };
 }
 
 /**
@@ -180,11 +212,12 @@ export interface TurnContext {
  */
 export function toTurnMessage(draft: DraftMessage, ctx: TurnContext): TurnMessage {
   const id = ctx.newId();
+  const text = (value: string) => (ctx.plainText ? stripMarkdown(value) : value);
   const planned = {
     id,
     feedbackId: ctx.feedbackId,
     planId: ctx.feedbackId,
-    isContentSafe: true,
+    isContentSafe: ctx.isContentSafe ?? true,
     ...(ctx.feedbackId === '' ? {} : { metrics: {} }),
   };
   switch (draft.type) {
@@ -192,14 +225,14 @@ export function toTurnMessage(draft: DraftMessage, ctx: TurnContext): TurnMessag
       return {
         type: 'Inform',
         ...planned,
-        message: draft.message,
+        message: text(draft.message),
         result: draft.result ?? [],
         citedReferences: draft.citedReferences ?? [],
       };
     case 'Inquire':
-      return { type: 'Inquire', ...planned, message: draft.message, collect: draft.collect };
+      return { type: 'Inquire', ...planned, message: text(draft.message), collect: draft.collect };
     case 'Confirm':
-      return { type: 'Confirm', ...planned, message: draft.message, confirm: draft.confirm };
+      return { type: 'Confirm', ...planned, message: text(draft.message), confirm: draft.confirm };
     case 'Failure':
       return {
         type: 'Failure',
@@ -209,7 +242,15 @@ export function toTurnMessage(draft: DraftMessage, ctx: TurnContext): TurnMessag
         errors: draft.errors,
       };
     case 'Escalate':
-      return { type: 'Escalate', id, feedbackId: ctx.feedbackId, targets: draft.targets };
+      return {
+        type: 'Escalate',
+        id,
+        feedbackId: ctx.feedbackId,
+        targets:
+          ctx.escalateTargetShape === 'mulesoft'
+            ? draft.targets.map(mulesoftTarget)
+            : draft.targets,
+      };
     case 'Error':
       return {
         type: 'Error',

@@ -7,6 +7,7 @@ import {
   type ApiContext,
   authenticate,
   endSession,
+  requireFeedbackContentType,
   requireJsonContentType,
   sendMessage,
   startSession,
@@ -167,7 +168,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       endSession(ctx, route.sessionId, headerValue(req.headers['x-session-end-reason']));
       return;
     }
-    requireJsonContentType(req.headers['content-type']);
+    if (route.kind === 'feedback') requireFeedbackContentType(req.headers['content-type']);
+    else requireJsonContentType(req.headers['content-type']);
     let body: string;
     try {
       body = await readBody(req);
@@ -177,7 +179,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     switch (route.kind) {
       case 'start':
-        return startSession(ctx, route.agentId, body);
+        return startSession(
+          ctx,
+          route.agentId,
+          body,
+          headerValue(req.headers['x-attributed-client'])
+        );
       case 'message':
         return sendMessage(ctx, route.sessionId, body, false);
       case 'stream':

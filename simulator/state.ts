@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SimulatorOptionsError } from './errors.js';
 import { salesforceId } from './ids.js';
 import { TokenSigner } from './jwt.js';
+import { TOKEN_SCOPE } from './token-endpoint.js';
 import type {
   FaultRule,
   SimulatedAgent,
@@ -25,6 +26,9 @@ export interface Settings {
   unauthorizedStyle: 'empty-404' | 'json-401';
   maxLiveSessions: number;
   streamTextChunks: boolean;
+  streamShape: 'rich' | 'inform-only';
+  escalateTargetShape: 'reference' | 'mulesoft';
+  tokenScope: string | null;
   tokenEndpointDown: boolean;
   runAsUserDisabled: boolean;
   clientId: string;
@@ -46,6 +50,10 @@ export interface SessionState {
   lastAcceptedSequenceId: number | undefined;
   /** Feedback ids issued by this session's turns; feedback for any other id answers 404. */
   readonly feedbackIds: Set<string>;
+  /** Started with `x-attributed-client: no-builder`: replies carry no markdown. */
+  readonly plainText: boolean;
+  /** Variables given at start and with later messages, by name (a later value replaces). */
+  readonly variables: Map<string, { readonly type: string; readonly value: unknown }>;
 }
 
 /** Identity that every minted token describes (one org, one run-as user, one app). */
@@ -83,6 +91,9 @@ export class SimulatorState {
       unauthorizedStyle: 'empty-404',
       maxLiveSessions: Number.POSITIVE_INFINITY,
       streamTextChunks: true,
+      streamShape: 'rich',
+      escalateTargetShape: 'reference',
+      tokenScope: TOKEN_SCOPE,
       tokenEndpointDown: false,
       runAsUserDisabled: false,
       clientId: `3MVG9SIM${randomUUID().replaceAll('-', '')}`,
@@ -103,6 +114,7 @@ export class SimulatorState {
         return countLive(sessions, settings.idleSessionExpiryMs, Date.now());
       },
       messagesReceived: 0,
+      plainTextSessions: 0,
       refusedBusy: 0,
       feedbackReceived: 0,
       sequenceIds: new Map(),
@@ -135,6 +147,16 @@ export class SimulatorState {
       s.maxLiveSessions = patch.maxLiveSessions;
     }
     if (patch.streamTextChunks !== undefined) s.streamTextChunks = patch.streamTextChunks;
+    if (patch.streamShape !== undefined) {
+      s.streamShape = oneOf('streamShape', patch.streamShape, ['rich', 'inform-only']);
+    }
+    if (patch.escalateTargetShape !== undefined) {
+      s.escalateTargetShape = oneOf('escalateTargetShape', patch.escalateTargetShape, [
+        'reference',
+        'mulesoft',
+      ]);
+    }
+    if (patch.tokenScope !== undefined) s.tokenScope = patch.tokenScope;
     if (patch.tokenEndpointDown !== undefined) s.tokenEndpointDown = patch.tokenEndpointDown;
     if (patch.runAsUserDisabled !== undefined) s.runAsUserDisabled = patch.runAsUserDisabled;
     if (patch.clientId !== undefined) s.clientId = nonEmpty('clientId', patch.clientId);
@@ -224,6 +246,7 @@ export class SimulatorState {
     c.sessionsStarted = 0;
     c.sessionsEnded = 0;
     c.messagesReceived = 0;
+    c.plainTextSessions = 0;
     c.refusedBusy = 0;
     c.feedbackReceived = 0;
     c.sequenceIds.clear();

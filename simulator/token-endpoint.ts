@@ -10,7 +10,8 @@ export interface TokenResponse {
   readonly access_token: string;
   readonly signature: string;
   readonly token_format: 'jwt';
-  readonly scope: string;
+  /** Absent when the simulator is configured with `tokenScope: null`. */
+  readonly scope?: string;
   readonly instance_url: string;
   readonly id: string;
   readonly token_type: 'Bearer';
@@ -75,7 +76,7 @@ export function issueToken(
     sub: `uid:${identity.userId}`,
     iss: baseUrl,
     sfdc_app_id: identity.appId,
-    scope: TOKEN_SCOPE,
+    ...(settings.tokenScope === null ? {} : { scope: settings.tokenScope }),
     iat,
     exp: iat + settings.tokenTtlSeconds,
     jti,
@@ -90,7 +91,7 @@ export function issueToken(
       .update(id + issuedAt)
       .digest('base64'),
     token_format: 'jwt',
-    scope: TOKEN_SCOPE,
+    ...(settings.tokenScope === null ? {} : { scope: settings.tokenScope }),
     instance_url: baseUrl,
     id,
     token_type: 'Bearer',

@@ -24,6 +24,22 @@ export interface SimulatorOptions {
   maxLiveSessions?: number;
   /** Default true; false omits `TEXT_CHUNK` events (§2.3.1: they may be absent). */
   streamTextChunks?: boolean;
+  /**
+   * `rich` (default): the docs' stream, PROGRESS_INDICATOR, TEXT_CHUNKs, the message events,
+   * END_OF_TURN. `inform-only`: the one real recording, the message events then END_OF_TURN
+   * (docs/agent-api-notes.md, "Streams").
+   */
+  streamShape?: 'rich' | 'inform-only';
+  /**
+   * `reference` (default): Escalate targets `{type, value}`; `mulesoft`: `{id, type: "Flow", label}`
+   * as in the MuleSoft connector's mocks (docs/agent-api-notes.md, "Escalate targets").
+   */
+  escalateTargetShape?: 'reference' | 'mulesoft';
+  /**
+   * The token response's `scope` (and the JWT's `scope` claim); default `TOKEN_SCOPE`. `null`
+   * omits the field, as an opaque-token response may (docs/agent-api-notes.md, "Token scopes").
+   */
+  tokenScope?: string | null;
   /** Access log: method, path, status, duration. Never bodies or tokens. */
   log?: (line: string) => void;
 }
@@ -64,6 +80,8 @@ export interface SimulatorCounters {
   readonly liveSessions: number;
   /** Sync and streaming message requests. */
   messagesReceived: number;
+  /** Session starts that asked for plain text (`x-attributed-client: no-builder`). */
+  plainTextSessions: number;
   /** Requests answered 423 because the session was busy. */
   refusedBusy: number;
   feedbackReceived: number;
@@ -89,7 +107,8 @@ export interface Simulator {
   readonly counters: SimulatorCounters;
   /**
    * Live-tunable knobs: latencyMs, tokenTtlSeconds, idleSessionExpiryMs, sequenceIdMode,
-   * unauthorizedStyle, maxLiveSessions, streamTextChunks, agents, clientId, clientSecret, log,
+   * unauthorizedStyle, maxLiveSessions, streamTextChunks, streamShape, escalateTargetShape,
+   * tokenScope, agents, clientId, clientSecret, log,
    * plus tokenEndpointDown and runAsUserDisabled. `port` cannot change; `undefined` values are ignored.
    */
   configure(patch: SimulatorPatch): void;

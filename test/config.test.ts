@@ -56,6 +56,79 @@ describe('Function: loadConfig', () => {
     expect(parse).toThrow(/TOOL_DEADLINE_MS/);
   });
 
+  it('keeps markdown and declares no context variables by default', () => {
+    const config = loadConfig(base);
+    expect(config.salesforce.plainText).toBe(false);
+    expect(config.salesforce.variables).toEqual([]);
+    expect(loadConfig({ ...base, SALESFORCE_PLAIN_TEXT: 'true' }).salesforce.plainText).toBe(true);
+  });
+
+  it('parses declared context variables, deriving the tool argument from the name', () => {
+    const config = loadConfig({
+      ...base,
+      SALESFORCE_AGENT_VARIABLES: JSON.stringify([
+        { name: '$Context.EndUserLanguage', type: 'Text', default: 'en_US' },
+        { name: 'Loyalty_Tier', type: 'Number', input: 'var_tier', description: 'Loyalty tier.' },
+      ]),
+    });
+    expect(config.salesforce.variables).toEqual([
+      {
+        name: '$Context.EndUserLanguage',
+        type: 'Text',
+        input: 'var_end_user_language',
+        description: "Optional Text value for the agent's $Context.EndUserLanguage variable.",
+        default: 'en_US',
+      },
+      { name: 'Loyalty_Tier', type: 'Number', input: 'var_tier', description: 'Loyalty tier.' },
+    ]);
+  });
+
+  it('throws naming every problem of the variable declarations together with other settings', () => {
+    const parse = () =>
+      loadConfig({
+        ...base,
+        TOOL_DEADLINE_MS: '90000',
+        SALESFORCE_AGENT_VARIABLES: JSON.stringify([
+          { name: 'A', type: 'Object' },
+          { name: 'B', type: 'Number', default: 'three' },
+          { name: 'C', type: 'Text', input: 'tier' },
+        ]),
+      });
+    expect(parse).toThrow(/TOOL_DEADLINE_MS/);
+    expect(parse).toThrow(/SALESFORCE_AGENT_VARIABLES\.0\.type/);
+    expect(parse).toThrow(/SALESFORCE_AGENT_VARIABLES\.1\.default: must be a number/);
+    expect(parse).toThrow(/SALESFORCE_AGENT_VARIABLES\.2\.input: must be var_/);
+  });
+
+  it('throws on a repeated variable name or tool argument', () => {
+    const parse = () =>
+      loadConfig({
+        ...base,
+        SALESFORCE_AGENT_VARIABLES: JSON.stringify([
+          { name: 'D', type: 'Text', input: 'var_d' },
+          { name: 'D', type: 'Text', input: 'var_e' },
+          { name: 'E', type: 'Text', input: 'var_d' },
+        ]),
+      });
+    expect(parse).toThrow(/SALESFORCE_AGENT_VARIABLES\.1\.name: repeats name/);
+    expect(parse).toThrow(/SALESFORCE_AGENT_VARIABLES\.2\.input: repeats input/);
+  });
+
+  it('throws when no tool argument can be derived from a variable name', () => {
+    expect(() =>
+      loadConfig({
+        ...base,
+        SALESFORCE_AGENT_VARIABLES: JSON.stringify([{ name: '$Context.***', type: 'Text' }]),
+      })
+    ).toThrow(/SALESFORCE_AGENT_VARIABLES\.0\.input: cannot be derived from the name/);
+  });
+
+  it('throws when SALESFORCE_AGENT_VARIABLES is not JSON', () => {
+    expect(() => loadConfig({ ...base, SALESFORCE_AGENT_VARIABLES: '[{' })).toThrow(
+      /SALESFORCE_AGENT_VARIABLES: must be a JSON array/
+    );
+  });
+
   it('splits comma lists', () => {
     const config = loadConfig({
       ...base,

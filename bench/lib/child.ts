@@ -58,6 +58,8 @@ export function baseChildEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     HOME: process.env.HOME ?? '',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_SERVICE_NAME: 'agentforce-mcp',
+    // BENCH_METRICS=off measures the same code without writing EMF lines (metrics cost A/B).
+    ...(process.env.BENCH_METRICS === 'off' ? { POWERTOOLS_METRICS_DISABLED: 'true' } : {}),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...extra,
   };

@@ -7,6 +7,7 @@ import {
   AgentNotFoundError,
   AgentSessionLockedError,
   BadRequestError,
+  BypassUserRejectedError,
   MalformedResponseError,
   RateLimitedError,
   SessionNotFoundError,
@@ -81,7 +82,7 @@ export interface SendMessageInput {
   /** Must increase within a session; the caller owns it (§2.3.3). */
   readonly sequenceId: number;
   readonly text: string;
-  readonly variables?: AgentVariable[];
+  readonly variables?: readonly AgentVariable[];
   /** The caller's deadline: every wait and request stops when it fires. */
   readonly signal?: AbortSignal;
 }
@@ -126,6 +127,13 @@ const MESSAGE_EVENTS = new Set([
   'VALIDATION_FAILURE_CHUNK',
 ]);
 
+/** What an `ERROR` event without data becomes: an in-band error the caller can show. */
+const EMPTY_ERROR_EVENT: AgentMessage = {
+  type: 'Error',
+  error: 'EmptyErrorEvent',
+  message: 'The agent reported an error without details; try again or rephrase.',
+};
+
 const NOT_ROUTED_CAUSES =
   'Likely causes: the token is not accepted by the Agent API (the app needs the chatbot_api and ' +
   "sfap_api scopes and JWT-based access tokens, and must be added to the agent's connections), " +
@@ -168,11 +176,14 @@ export class AgentforceClient {
   /**
    * Starts a session with a random `externalSessionKey`; returns its id and the greeting.
    * `bypassUser` defaults to `true` (run as the agent's user); employee agents need `false`.
+   * `plainText` sends `x-attributed-client: no-builder`, which Salesforce's own library documents
+   * as removing markdown from the session's responses.
    */
   async startSession(input: {
     agentId: string;
     bypassUser?: boolean;
-    variables?: AgentVariable[];
+    plainText?: boolean;
+    variables?: readonly AgentVariable[];
     signal?: AbortSignal;
   }): Promise<{ sessionId: string; messages: AgentMessage[] }> {
     const body = {
@@ -189,6 +200,7 @@ export class AgentforceClient {
       accept: 'application/json',
       body,
       agentId: input.agentId,
+      ...(input.plainText ? { headers: { 'x-attributed-client': 'no-builder' } } : {}),
     };
     const ok = await this.#request(operation, input.signal);
     const data = await this.#json(ok, startSessionResponseSchema, input.signal, 'start session');
@@ -421,6 +433,12 @@ export class AgentforceClient {
           emit(onEvent, { type: 'end-of-turn' });
           break;
         }
+        // Salesforce's DevRel client documents that an ERROR event's data "can be empty".
+        if (event === 'ERROR' && frame.data.trim() === '') {
+          messages.push(EMPTY_ERROR_EVENT);
+          emit(onEvent, { type: 'message', message: EMPTY_ERROR_EVENT });
+          continue;
+        }
         if (data === undefined) {
           // Keep-alives and events this client does not know may carry anything.
           if (event !== undefined && MESSAGE_EVENTS.has(event)) {
@@ -553,11 +571,7 @@ export class AgentforceClient {
           context
         );
       case status === 400 && starting && /invalid user id/i.test(rawMessage):
-        return new BadRequestError(
-          'Salesforce refused to start the session (400: Invalid user ID). An employee agent must be ' +
-            'started with bypassUser set to false, so it runs as the token’s user.',
-          context
-        );
+        return new BypassUserRejectedError(agentId ?? '', context);
       case status === 400 && text.trim() === '' && starting:
         // §2.7 (anecdotal, S14): empty 400s followed many sessions left open.
         return new BadRequestError(

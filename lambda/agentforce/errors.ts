@@ -44,6 +44,7 @@ type AuthFailureReason =
   | 'no-run-as-user'
   | 'wrong-domain'
   | 'unsupported-grant'
+  | 'missing-scopes'
   | 'token-rejected'
   | 'other';
 
@@ -183,6 +184,25 @@ class BadRequestError extends AgentforceError {
   }
 }
 
+/**
+ * An employee agent refused a session started with `bypassUser: true` (400 "Invalid user ID"):
+ * such agents run as the token's user, so they must be started with `bypassUser: false`.
+ */
+class BypassUserRejectedError extends BadRequestError {
+  /** The agent that refused. */
+  readonly agentId: string;
+
+  constructor(agentId: string, options: AgentforceErrorOptions = {}) {
+    super(
+      `Salesforce refused to start a session with agent ${agentId} (400: Invalid user ID). An ` +
+        'employee agent must be started with bypassUser set to false, so it runs as the token’s user.',
+      options
+    );
+    this.name = 'BypassUserRejectedError';
+    this.agentId = agentId;
+  }
+}
+
 export type { AgentforceErrorOptions, AuthFailureReason };
 export {
   AgentforceAuthError,
@@ -191,6 +211,7 @@ export {
   AgentNotFoundError,
   AgentSessionLockedError,
   BadRequestError,
+  BypassUserRejectedError,
   DeadlineExceededError,
   MalformedResponseError,
   RateLimitedError,

@@ -290,6 +290,7 @@ export const tokenResponseSchema = z.looseObject({
   issued_at: z.union([z.string(), z.number()]).nullish(),
   api_instance_url: z.string().nullish(),
   token_type: optionalString,
+  scope: optionalString,
 });
 
 /** 400/401 of the token endpoint (§3.3). */

@@ -34,7 +34,16 @@ export interface AccessToken {
   readonly apiInstanceUrl?: string;
   /** Epoch ms when the token stops working (JWT `exp`, else `issued_at` + 30 min). */
   readonly expiresAt: number;
+  /** The granted scopes (`scope`, space-separated); `undefined` when the response named none. */
+  readonly scopes?: readonly string[];
 }
+
+/** The scopes the Agent API needs (agent-api.md §3.5), with the label Setup shows for each. */
+export const AGENT_API_SCOPES: Readonly<Record<string, string>> = {
+  api: 'Manage user data via APIs (api)',
+  chatbot_api: 'Access chatbot services (chatbot_api)',
+  sfap_api: 'Access the Salesforce API Platform (sfap_api)',
+};
 
 /** Options of `TokenProvider`. */
 export interface TokenProviderOptions {
@@ -103,7 +112,10 @@ interface Flight {
 }
 
 /** What each OAuth error means for the operator (§3.3). */
-const AUTH_ADVICE: Record<Exclude<AuthFailureReason, 'other' | 'token-rejected'>, string> = {
+const AUTH_ADVICE: Record<
+  Exclude<AuthFailureReason, 'other' | 'token-rejected' | 'missing-scopes'>,
+  string
+> = {
   'unknown-client':
     'Salesforce does not know the client id. Set it to the Consumer Key of the connected app ' +
     '(or external client app) in this org.',
@@ -120,7 +132,25 @@ const AUTH_ADVICE: Record<Exclude<AuthFailureReason, 'other' | 'token-rejected'>
     "the app's OAuth settings.",
 };
 
-function classifyOauthError(error: string, description: string): AuthFailureReason {
+function missingScopes(
+  missing: readonly string[],
+  status: number,
+  requestId: string | undefined
+): AgentforceAuthError {
+  return new AgentforceAuthError(
+    `The Salesforce token lacks the ${missing.join(', ')} scope${missing.length > 1 ? 's' : ''} ` +
+      'the Agent API needs. In Setup, edit the connected app (or external client app) and add ' +
+      `${missing.map((scope) => `"${AGENT_API_SCOPES[scope]}"`).join(' and ')} to its Selected ` +
+      'OAuth Scopes; the next token will carry them.',
+    'missing-scopes',
+    { status, ...(requestId ? { requestId } : {}) }
+  );
+}
+
+function classifyOauthError(
+  error: string,
+  description: string
+): keyof typeof AUTH_ADVICE | 'other' {
   const text = description.toLowerCase();
   if (error === 'invalid_client_id') return 'unknown-client';
   if (error === 'invalid_client') return 'wrong-secret';
@@ -309,11 +339,20 @@ export class TokenProvider {
       );
     }
     const data = parsed.data;
+    const scopes = typeof data.scope === 'string' ? data.scope.split(/\s+/).filter(Boolean) : [];
+    // A response without `scope` is let through: Salesforce may omit it (RFC 6749 §5.1 makes it
+    // optional when the grant equals the request), and the Agent API's empty 404 still names the
+    // scopes if they really are missing (docs/agent-api-notes.md, "Token scopes").
+    if (typeof data.scope === 'string') {
+      const missing = Object.keys(AGENT_API_SCOPES).filter((scope) => !scopes.includes(scope));
+      if (missing.length > 0) throw missingScopes(missing, status, requestId);
+    }
     return {
       accessToken: data.access_token,
       instanceUrl: data.instance_url,
       ...(data.api_instance_url ? { apiInstanceUrl: data.api_instance_url } : {}),
       expiresAt: tokenExpiresAt(data.access_token, data.issued_at, this.#now()),
+      ...(typeof data.scope === 'string' ? { scopes } : {}),
     };
   }
 
@@ -343,7 +382,7 @@ export class TokenProvider {
     const reason = classifyOauthError(oauth.data.error, description);
     const said = description === '' ? error : `${error}: ${description}`;
     const advice =
-      reason === 'other' || reason === 'token-rejected'
+      reason === 'other'
         ? "Check the app's OAuth settings and its Run As user."
         : AUTH_ADVICE[reason];
     return new AgentforceAuthError(

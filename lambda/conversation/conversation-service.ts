@@ -1,10 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentforceClient, AgentMessage, TokenProvider } from '../agentforce/index.js';
+import type {
+  AgentforceClient,
+  AgentMessage,
+  AgentVariable,
+  TokenProvider,
+} from '../agentforce/index.js';
 import { SessionNotFoundError } from '../agentforce/index.js';
 import { logger } from '../logger.js';
 import { SETTLE_GRACE_MS } from '../shared/deadline.js';
 import { LeaseLostError, OwnerMismatchError, StoreUnavailableError } from '../state/errors.js';
 import type { Lease, ReleasePatch, SessionRecord, SessionStore } from '../state/session-store.js';
+import { type CallVariables, NO_VARIABLES } from './context-variables.js';
 import {
   NoSessionError,
   SessionNotSavedError,
@@ -26,10 +32,15 @@ export interface Caller {
 
 export interface ConversationDependencies {
   readonly store: SessionStore;
-  readonly agentforce: Pick<AgentforceClient, 'startSession' | 'sendMessage' | 'endSession'>;
+  readonly agentforce: Pick<
+    AgentforceClient,
+    'startSession' | 'sendMessage' | 'endSession' | 'submitFeedback'
+  >;
   readonly tokens: Pick<TokenProvider, 'getToken'>;
   readonly agentId: string;
   readonly bypassUser: boolean;
+  /** Start sessions with `x-attributed-client: no-builder` (replies without markdown). */
+  readonly plainText?: boolean;
   /** A lease outlives the tool deadline a little, so a holder that died frees the record soon after. */
   readonly leaseMs: number;
   readonly leaseWaitMs: number;
@@ -83,14 +94,15 @@ export class ConversationService {
   /** Starts a new session, ending the client's previous one upstream first so none leaks. */
   async createSession(
     caller: Caller,
-    signal: AbortSignal
+    signal: AbortSignal,
+    variables: CallVariables = NO_VARIABLES
   ): Promise<{ sessionId: string; greeting: readonly AgentMessage[]; endedSessionId?: string }> {
     return this.#withLease(caller, signal, async (lease) => {
       await this.#deps.tokens.getToken(signal);
       const previous = lease.record.sessionId;
       if (previous) await this.#endUpstream(previous, signal);
       // The previous session is gone upstream: if no new one takes its place, forget it.
-      const started = await this.#start(signal, previous ? { session: null } : {});
+      const started = await this.#start(signal, previous ? { session: null } : {}, variables);
       const now = this.#now();
       return {
         patch: {
@@ -108,7 +120,12 @@ export class ConversationService {
   }
 
   /** Sends the next turn of the client's open session. */
-  async sendMessage(caller: Caller, text: string, signal: AbortSignal): Promise<TurnOutcome> {
+  async sendMessage(
+    caller: Caller,
+    text: string,
+    signal: AbortSignal,
+    variables: CallVariables = NO_VARIABLES
+  ): Promise<TurnOutcome> {
     return this.#withLease<TurnOutcome>(caller, signal, async (lease) => {
       const sessionId = lease.record.sessionId;
       if (!sessionId) throw new NoSessionError(caller.clientEmail);
@@ -116,6 +133,7 @@ export class ConversationService {
         sessionId,
         sequenceId: lease.sequenceId,
         text,
+        ...sent(variables.message),
         signal,
       });
       return {
@@ -130,7 +148,12 @@ export class ConversationService {
    * One call for the whole flow: authenticates if needed, starts a session when there is none or
    * the stored one expired upstream, and sends the message.
    */
-  async converse(caller: Caller, text: string, signal: AbortSignal): Promise<TurnOutcome> {
+  async converse(
+    caller: Caller,
+    text: string,
+    signal: AbortSignal,
+    variables: CallVariables = NO_VARIABLES
+  ): Promise<TurnOutcome> {
     return this.#withLease<TurnOutcome>(caller, signal, async (lease) => {
       await this.#deps.tokens.getToken(signal);
       const authenticatedAt = lease.record.authenticatedAt ?? this.#now();
@@ -141,6 +164,7 @@ export class ConversationService {
             sessionId: existing,
             sequenceId: lease.sequenceId,
             text,
+            ...sent(variables.message),
             signal,
           });
           return {
@@ -154,7 +178,8 @@ export class ConversationService {
         }
       }
       // A stored session that expired upstream is forgotten if no new one takes its place.
-      const started = await this.#start(signal, existing ? { session: null } : {});
+      // A new session gets the variables at start (where context variables are set), not again.
+      const started = await this.#start(signal, existing ? { session: null } : {}, variables);
       const startedAt = this.#now();
       const session = { sessionId: started.sessionId, agentId: this.#deps.agentId, startedAt };
       const firstSequenceId = 1;
@@ -214,6 +239,29 @@ export class ConversationService {
     };
   }
 
+  /**
+   * Rates one answer of the client's stored session. Read without a lease: feedback carries no
+   * sequence id and changes nothing stored, so it need not wait for (or block) a running turn;
+   * Salesforce's own 423 covers a turn in flight on the same session.
+   */
+  async submitFeedback(
+    caller: Caller,
+    feedback: { feedbackId: string; rating: 'GOOD' | 'BAD'; text?: string },
+    signal: AbortSignal
+  ): Promise<{ sessionId: string }> {
+    const { record } = await this.status(caller);
+    const sessionId = record?.sessionId;
+    if (!sessionId) throw new NoSessionError(caller.clientEmail);
+    await this.#deps.agentforce.submitFeedback({
+      sessionId,
+      feedbackId: feedback.feedbackId,
+      feedback: feedback.rating,
+      ...(feedback.text !== undefined ? { text: feedback.text } : {}),
+      signal,
+    });
+    return { sessionId };
+  }
+
   /** Ends the client's session upstream (if any) and clears it. */
   async endSession(caller: Caller, signal: AbortSignal): Promise<{ endedSessionId?: string }> {
     return this.#withLease(caller, signal, async (lease) => {
@@ -242,11 +290,13 @@ export class ConversationService {
    * it gets the grace rather than be abandoned at the deadline. `onFailure` is what to record if
    * no session comes of it.
    */
-  async #start(signal: AbortSignal, onFailure: ReleasePatch) {
+  async #start(signal: AbortSignal, onFailure: ReleasePatch, variables: CallVariables) {
     try {
       return await this.#deps.agentforce.startSession({
         agentId: this.#deps.agentId,
         bypassUser: this.#deps.bypassUser,
+        plainText: this.#deps.plainText ?? false,
+        ...sent(variables.start),
         // Past the deadline already: start nothing (the client fails at once on an aborted signal).
         signal: signal.aborted ? signal : afterAbort(signal, START_GRACE_MS),
       });
@@ -364,6 +414,11 @@ function afterAbort(signal: AbortSignal, graceMs: number): AbortSignal {
   if (signal.aborted) fire();
   else signal.addEventListener('abort', fire, { once: true });
   return controller.signal;
+}
+
+/** The `variables` field of a request, omitted when there are none (the wire stays as before). */
+function sent(variables: readonly AgentVariable[]): { variables?: readonly AgentVariable[] } {
+  return variables.length > 0 ? { variables } : {};
 }
 
 /** Time allowed to end a session whose record could not be written (outside the tool deadline's budget). */

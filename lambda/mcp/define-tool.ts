@@ -106,7 +106,12 @@ export function defineTool<Input extends z.ZodObject, Output extends z.ZodRawSha
             async (signal) => {
               const parsed = input.safeParse(args);
               if (!parsed.success) throw new InvalidToolInputError(problems(parsed.error));
-              const call = { conversations: settings.conversations, owner: request.owner, signal };
+              const call = {
+                conversations: settings.conversations,
+                owner: request.owner,
+                signal,
+                variables: settings.variables,
+              };
               const { structured, text } = await spec.run(parsed.data, call);
               return success(structured, text);
             }

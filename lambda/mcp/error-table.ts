@@ -4,6 +4,7 @@ import {
   AgentNotFoundError,
   AgentSessionLockedError,
   BadRequestError,
+  BypassUserRejectedError,
   DeadlineExceededError,
   MalformedResponseError,
   RateLimitedError,
@@ -16,7 +17,7 @@ import {
   SessionSaveUncertainError,
   TurnNotSentError,
 } from '../conversation/errors.js';
-import { CredentialsUnavailableError } from '../secrets/errors.js';
+import { CredentialsNotSetError, CredentialsUnavailableError } from '../secrets/errors.js';
 import {
   LeaseBusyError,
   LeaseLostError,
@@ -172,6 +173,12 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     message: (err) =>
       `The server's Salesforce settings are invalid: ${err.message} An administrator must fix them.`,
   }),
+  entry(CredentialsNotSetError, {
+    code: 'CREDENTIALS_NOT_SET',
+    retry: 'administrator',
+    message: () =>
+      `The server's Salesforce credentials were never stored: its secret still holds the placeholder the stack created. An administrator must run the stack's PutSalesforceCredentialsCommand output (aws secretsmanager put-secret-value --secret-id <SalesforceSecretArn> --secret-string '{"SALESFORCE_CLIENT_ID":"<consumer key>","SALESFORCE_CLIENT_SECRET":"<consumer secret>"}'); retrying will not help until then.`,
+  }),
   entry(CredentialsUnavailableError, {
     code: 'CREDENTIALS_UNAVAILABLE',
     retry: 'retry',
@@ -189,6 +196,12 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     retry: 'change-call',
     message: (err) =>
       `Salesforce rejected the request: ${err.message} Check the message and retry.`,
+  }),
+  entry(BypassUserRejectedError, {
+    code: 'EMPLOYEE_AGENT',
+    retry: 'administrator',
+    message: (err) =>
+      `Agent ${err.agentId} is an employee agent, which runs as the token's user: Salesforce refused a session started with bypassUser true (400 Invalid user ID). An administrator must set SALESFORCE_BYPASS_USER=false in the server's environment; retrying will not help.`,
   }),
   entry(UpstreamError, UPSTREAM_UNAVAILABLE),
   entry(MalformedResponseError, UPSTREAM_UNAVAILABLE),

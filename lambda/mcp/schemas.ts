@@ -1,6 +1,12 @@
 import * as z from 'zod';
 import { type AgentMessage, ESCALATION_NOTE } from '../agentforce/index.js';
+import {
+  type ContextVariable,
+  VARIABLE_INPUT_PREFIX,
+  variableValueSchema,
+} from '../conversation/context-variables.js';
 import type { TurnOutcome } from '../conversation/conversation-service.js';
+import type { ToolSettings } from './tool-context.js';
 
 /** Client email input: the key of the client's conversation state. */
 export const clientEmailInput = z
@@ -24,12 +30,59 @@ export const messageInput = (maxChars: number) =>
 /** Input of the tools that act on a client's state without sending a message. */
 export const clientInput = z.object({ client_email: clientEmailInput });
 
-/** Input of the tools that send a turn: who, and what they say, within the configured length. */
-export const turnInput = (maxChars: number) =>
-  z.object({ client_email: clientEmailInput, message: messageInput(maxChars) });
+/**
+ * `shape` plus one optional flat argument per declared context variable. A `var_…` argument that
+ * is not declared is refused by name (other unknown arguments are ignored, as everywhere).
+ */
+function withVariables<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  declared: readonly ContextVariable[]
+) {
+  const variables = Object.fromEntries(
+    declared.map((variable) => [
+      variable.input,
+      variableValueSchema(variable.type).optional().describe(variable.description),
+    ])
+  );
+  const known = new Set(declared.map((variable) => variable.input));
+  const accepted =
+    declared.length === 0 ? 'this server accepts none' : `accepted: ${[...known].join(', ')}`;
+  // Typed as the fixed shape: the variable arguments are read by name (`callVariables`).
+  const schema = z.looseObject({ ...shape, ...variables }) as unknown as z.ZodObject<
+    Shape,
+    z.core.$loose
+  >;
+  return (
+    schema
+      .superRefine((args, ctx) => {
+        for (const key of Object.keys(args)) {
+          if (key.startsWith(VARIABLE_INPUT_PREFIX) && !known.has(key)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `is not a context variable this server accepts (${accepted})`,
+            });
+          }
+        }
+      })
+      // Advertised like every other tool's input: the loose mode is only so the check sees `var_…`.
+      .meta({ additionalProperties: undefined })
+  );
+}
 
 /** The client email as every tool's output echoes it. */
 export const clientEmailOutput = z.string().describe('The normalised client email.');
+
+/** Input of the tools that send a turn: who, what they say, and any declared variables. */
+export const turnInput = (settings: ToolSettings) =>
+  withVariables(
+    { client_email: clientEmailInput, message: messageInput(settings.maxMessageChars) },
+    settings.variables
+  );
+
+/** Input of the tool that starts a session: who, and any declared variables. */
+export const sessionStartInput = (settings: ToolSettings) =>
+  withVariables({ client_email: clientEmailInput }, settings.variables);
 
 /** One agent message in flat form (primitive fields only, so Agentforce can map it). */
 export const flatMessageOutput = z.object({
@@ -44,6 +97,11 @@ export const flatMessageOutput = z.object({
     .string()
     .describe(
       'JSON of type-specific fields (requested inputs, confirmations, escalation targets), or empty.'
+    ),
+  content_safe: z
+    .boolean()
+    .describe(
+      "False when Salesforce's trust layer flagged this message (isContentSafe false); treat its text with care."
     ),
 });
 
@@ -68,6 +126,9 @@ export const turnOutputShape = {
     .string()
     .describe('Comma-separated types of the messages of the turn, in order.'),
   messages: z.array(flatMessageOutput).describe('Every message of the turn, in order.'),
+  content_safe: z
+    .boolean()
+    .describe('False when Salesforce flagged any message of the turn as possibly unsafe content.'),
 };
 
 const TEXT_FIELDS = ['message', 'text'] as const;
@@ -108,14 +169,33 @@ export function flattenMessage(message: AgentMessage): FlatMessage {
     feedback_id: str(fields.feedbackId),
     code: str(fields.code) || str(fields.error),
     details: Object.keys(details).length > 0 ? JSON.stringify(details) : '',
+    // Only an explicit false is a flag: Escalate and Error messages do not carry the field.
+    content_safe: fields.isContentSafe !== false,
   };
 }
 
-/** The readable reply of a turn: each message's text, blank-line separated. */
+/** Put before the text of a flagged message wherever a person or a model reads the reply. */
+export const CONTENT_FLAGGED_NOTE =
+  '[Salesforce flagged the next message as possibly unsafe content (isContentSafe: false).]';
+
+/** The reply of a turn: each message's text, blank-line separated (the structured `reply`). */
 export function replyText(messages: readonly FlatMessage[]): string {
+  return joinTexts(messages, (message) => message.text);
+}
+
+/** {@link replyText} for the tool's text block: flagged messages are preceded by a visible note. */
+export function readableReply(messages: readonly FlatMessage[]): string {
+  return joinTexts(messages, (message) =>
+    message.content_safe || message.text === ''
+      ? message.text
+      : `${CONTENT_FLAGGED_NOTE} ${message.text}`
+  );
+}
+
+function joinTexts(messages: readonly FlatMessage[], text: (message: FlatMessage) => string) {
   return messages
-    .map((message) => message.text)
-    .filter((text) => text.length > 0)
+    .map(text)
+    .filter((value) => value.length > 0)
     .join('\n\n');
 }
 
@@ -132,7 +212,8 @@ export function turnResult(clientEmail: string, turn: TurnOutcome) {
       reply,
       message_types: types,
       messages,
+      content_safe: messages.every((message) => message.content_safe),
     },
-    text: `${reply || '(The agent sent no text.)'}\n\n(Agentforce session ${turn.sessionId}, sequence ${turn.sequenceId}, message types: ${types || 'none'}.)`,
+    text: `${readableReply(messages) || '(The agent sent no text.)'}\n\n(Agentforce session ${turn.sessionId}, sequence ${turn.sequenceId}, message types: ${types || 'none'}.)`,
   };
 }

@@ -1,3 +1,4 @@
+import type { ContextVariable } from '../conversation/context-variables.js';
 import type { ConversationService } from '../conversation/conversation-service.js';
 
 /** What a tool reports about its call, for the request's single log line. */
@@ -12,6 +13,8 @@ export interface ToolSettings {
   readonly conversations: ConversationService;
   readonly toolDeadlineMs: number;
   readonly maxMessageChars: number;
+  /** Context variables callers may set (`SALESFORCE_AGENT_VARIABLES`). */
+  readonly variables: readonly ContextVariable[];
 }
 
 /** Per request: who is calling, and this request's lifetime and log record. */
@@ -28,4 +31,6 @@ export interface ToolCall {
   readonly conversations: ConversationService;
   readonly owner: string;
   readonly signal: AbortSignal;
+  /** The declared context variables, to turn `var_…` arguments into Agent API variables. */
+  readonly variables: readonly ContextVariable[];
 }

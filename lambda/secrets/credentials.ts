@@ -2,7 +2,8 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import type { CredentialsSource, SalesforceCredentials } from '../agentforce/index.js';
-import { CredentialsUnavailableError } from './errors.js';
+import { CredentialsNotSetError, CredentialsUnavailableError } from './errors.js';
+import { PLACEHOLDER_CLIENT_ID } from './placeholder.js';
 
 const secretSchema = z.object({
   SALESFORCE_CLIENT_ID: z.string().min(1),
@@ -54,6 +55,9 @@ export class SecretsManagerCredentialsSource implements CredentialsSource {
       throw new CredentialsUnavailableError(
         'The Salesforce credentials secret must be JSON with SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET'
       );
+    }
+    if (parsed.data.SALESFORCE_CLIENT_ID === PLACEHOLDER_CLIENT_ID) {
+      throw new CredentialsNotSetError(this.#secretArn);
     }
     return {
       clientId: parsed.data.SALESFORCE_CLIENT_ID,

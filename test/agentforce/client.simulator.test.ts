@@ -6,6 +6,7 @@ import {
   AgentNotFoundError,
   AgentSessionLockedError,
   BadRequestError,
+  BypassUserRejectedError,
   DeadlineExceededError,
   MalformedResponseError,
   RateLimitedError,
@@ -50,6 +51,9 @@ beforeEach(() => {
     unauthorizedStyle: 'empty-404',
     maxLiveSessions: Number.POSITIVE_INFINITY,
     streamTextChunks: true,
+    streamShape: 'rich',
+    escalateTargetShape: 'reference',
+    tokenScope: 'sfap_api chatbot_api api',
     tokenEndpointDown: false,
     runAsUserDisabled: false,
   });
@@ -126,7 +130,7 @@ describe('Class: AgentforceClient (against the simulator)', () => {
       expect(started.sessionId).not.toBe('');
     });
 
-    it('throws BadRequestError advising bypassUser false for an employee agent (400 Invalid user ID)', async () => {
+    it('throws BypassUserRejectedError for an employee agent started with bypassUser true (400 Invalid user ID)', async () => {
       // Prepare
       const { client } = connect();
 
@@ -134,9 +138,62 @@ describe('Class: AgentforceClient (against the simulator)', () => {
       const error = await caught(() => client.startSession({ agentId: EMPLOYEE_AGENT }));
 
       // Assess
+      expect(error).toBeInstanceOf(BypassUserRejectedError);
       expect(error).toBeInstanceOf(BadRequestError);
-      expect(error).toMatchObject({ status: 400, requestId: expect.any(String) });
+      expect(error).toMatchObject({
+        status: 400,
+        requestId: expect.any(String),
+        agentId: EMPLOYEE_AGENT,
+      });
       expect(error.message).toContain('bypassUser');
+    });
+
+    it('sends x-attributed-client: no-builder when asked for plain text, and the replies lose their markdown', async () => {
+      // Prepare
+      const { client } = connect();
+
+      // Act
+      const { sessionId } = await client.startSession({ agentId: sim.agentId, plainText: true });
+      const turn = await client.sendMessage({ sessionId, sequenceId: 1, text: 'steps please' });
+
+      // Assess
+      expect(sim.counters.plainTextSessions).toBe(1);
+      expect(turnText(turn.messages)).not.toContain('**');
+    });
+
+    it('does not send x-attributed-client by default, so markdown stays', async () => {
+      // Prepare
+      const { client } = connect();
+
+      // Act
+      const { sessionId } = await client.startSession({ agentId: sim.agentId });
+      const turn = await client.sendMessage({ sessionId, sequenceId: 1, text: 'steps please' });
+
+      // Assess
+      expect(sim.counters.plainTextSessions).toBe(0);
+      expect(turnText(turn.messages)).toContain('**Describe**');
+    });
+
+    it('sends start variables that the agent then reads', async () => {
+      // Prepare
+      const { client } = connect();
+
+      // Act
+      const { sessionId } = await client.startSession({
+        agentId: sim.agentId,
+        variables: [{ name: '$Context.EndUserLanguage', type: 'Text', value: 'de' }],
+      });
+      const turn = await client.sendMessage({
+        sessionId,
+        sequenceId: 1,
+        text: 'variables?',
+        variables: [{ name: 'Tier', type: 'Number', value: 2 }],
+      });
+
+      // Assess
+      expect(turnText(turn.messages)).toBe(
+        'The variables I know: $Context.EndUserLanguage="de", Tier=2.'
+      );
     });
 
     it('throws AgentNotFoundError for an unknown agent id (400 not a valid agent ID)', async () => {
@@ -580,6 +637,44 @@ describe('Class: AgentforceClient (against the simulator)', () => {
       expect(chunks.join('')).toBe(turnText(turn.messages));
     });
 
+    it('returns the INFORM when the stream sends only INFORM then END_OF_TURN (the recorded shape)', async () => {
+      // Prepare
+      sim.configure({ streamShape: 'inform-only' });
+
+      // Act
+      const { turn, events } = await streamTurn('hello');
+
+      // Assess
+      expect(turn.messages.map((message) => message.type)).toEqual(['Inform']);
+      expect(events.map((event) => event.type)).toEqual(['message', 'end-of-turn']);
+    });
+
+    it('returns an Error message, not a malformed-response failure, for an ERROR event with empty data', async () => {
+      // Act
+      const { turn, events } = await streamTurn('empty error');
+
+      // Assess
+      expect(turn.messages).toEqual([
+        expect.objectContaining({ type: 'Error', error: 'EmptyErrorEvent' }),
+      ]);
+      expect(turnText(turn.messages)).toMatch(/error without details/);
+      expect(events.at(-1)?.type).toBe('end-of-turn');
+    });
+
+    it('keeps MuleSoft-shaped Escalate targets whole', async () => {
+      // Prepare
+      sim.configure({ escalateTargetShape: 'mulesoft' });
+
+      // Act
+      const { turn } = await streamTurn('a human please');
+
+      // Assess
+      const escalate = turn.messages.find((message) => message.type === 'Escalate');
+      expect(escalate).toMatchObject({
+        targets: [{ id: expect.any(String), type: 'Flow', label: expect.any(String) }],
+      });
+    });
+
     it('returns the INFORM text when the stream carries no chunks', async () => {
       // Prepare
       sim.configure({ streamTextChunks: false });
@@ -851,6 +946,47 @@ describe('Class: TokenProvider (against the simulator)', () => {
       expect(first).toMatchObject({ instanceUrl: sim.url, apiInstanceUrl: sim.url });
       expect(first.expiresAt).toBeGreaterThan(Date.now() + 29 * 60_000);
       expect(sim.counters.tokenRequests).toBe(1);
+    });
+
+    it('returns the granted scopes of the token response', async () => {
+      // Prepare
+      const { tokens } = connect();
+
+      // Act
+      const token = await tokens.getToken();
+
+      // Assess
+      expect(token.scopes).toEqual(['sfap_api', 'chatbot_api', 'api']);
+    });
+
+    it('throws AgentforceAuthError naming the missing scopes when the token lacks Agent API scopes', async () => {
+      // Prepare
+      sim.configure({ tokenScope: 'api refresh_token' });
+      const { tokens } = connect();
+
+      // Act
+      const error = await caught(() => tokens.getToken());
+
+      // Assess
+      expect(error).toBeInstanceOf(AgentforceAuthError);
+      expect(error).toMatchObject({ reason: 'missing-scopes', status: 200 });
+      expect(error.message).toContain('chatbot_api, sfap_api');
+      expect(error.message).toContain('OAuth Scopes');
+      expect(sim.counters.tokenRequests).toBe(1);
+    });
+
+    it('returns a token whose response names no scope, leaving the check to the Agent API', async () => {
+      // Prepare
+      sim.configure({ tokenScope: null });
+      const { tokens, client } = connect();
+
+      // Act
+      const token = await tokens.getToken();
+      const started = await client.startSession({ agentId: sim.agentId });
+
+      // Assess
+      expect(token.scopes).toBeUndefined();
+      expect(started.sessionId).not.toBe('');
     });
 
     it('shares one token request between concurrent callers', async () => {

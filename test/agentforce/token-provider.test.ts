@@ -145,6 +145,7 @@ describe('Class: TokenProvider', () => {
         instanceUrl: 'https://acme.my.salesforce.com',
         apiInstanceUrl: 'https://api.salesforce.com',
         expiresAt: NOW + 1_800_000,
+        scopes: ['sfap_api', 'chatbot_api', 'api'],
       });
     });
 

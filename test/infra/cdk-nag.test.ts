@@ -22,7 +22,19 @@ describe('AwsSolutions checks (cdk-nag)', () => {
         reservedConcurrency: 10,
       },
     ],
-  ])('returns no unacknowledged finding for %s', (_name, settings) => {
+    [
+      'alarm notifications, tracing and a secret under a customer managed key',
+      {
+        alarmEmail: 'ops@example.com',
+        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:pager',
+        tracing: 'active',
+        salesforceSecretArn:
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:agentforce/salesforce-AbC123',
+        salesforceSecretKmsKeyArn:
+          'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      },
+    ],
+  ])('returns no unacknowledged finding for %s', { timeout: 60_000 }, (_name, settings) => {
     // Prepare
     const { app } = build(settings, { nag: true });
 

@@ -10,8 +10,12 @@ import { REQUIRED_SETTINGS } from './synth.js';
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const outdir = mkdtempSync(join(tmpdir(), 'mcp-cdk-cli-'));
+const deployments = mkdtempSync(join(tmpdir(), 'mcp-cdk-deployments-'));
 
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
+  rmSync(deployments, { recursive: true, force: true });
+});
 
 /** The test's environment without AWS credentials or region: synthesis must work offline. */
 function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -38,7 +42,17 @@ describe('CLI: cdk synth', () => {
         '-c',
         `myDomainUrl=${REQUIRED_SETTINGS.myDomainUrl}`,
       ],
-      { cwd: repoRoot, env: offlineEnv(), timeout: 180_000, maxBuffer: 16 * 1024 * 1024 }
+      {
+        cwd: repoRoot,
+        env: offlineEnv({ MCP_DEPLOYMENTS_DIR: deployments }),
+        timeout: 180_000,
+        maxBuffer: 16 * 1024 * 1024,
+      }
+    );
+
+    // Assess: the operator's settings are kept for the next plain `cdk deploy`.
+    expect(JSON.parse(readFileSync(join(deployments, 'AgentforceMcpServer.json'), 'utf8'))).toEqual(
+      { ...REQUIRED_SETTINGS, authMode: 'cognito' }
     );
 
     // Assess: template and validation report.

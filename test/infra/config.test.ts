@@ -31,6 +31,9 @@ describe('Function: parseStackConfig', () => {
       jwtClientIds: [],
       jwtRequiredScope: [],
       removalPolicy: 'retain',
+      stackName: 'AgentforceMcpServer',
+      tracing: 'off',
+      allowAuthModeChange: false,
     });
   });
 
@@ -86,8 +89,47 @@ describe('Function: parseStackConfig', () => {
     ['salesforceSecretArn', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:salesforce'],
     ['removalPolicy', 'snapshot'],
     ['authMode', 'iam'],
+    ['stackName', '1st-stack'],
+    ['stackName', 'agent_stack'],
+    ['alarmEmail', 'ops-at-example.com'],
+    ['alarmTopicArn', 'arn:aws:sqs:eu-west-1:123456789012:queue'],
+    ['tracing', 'passive'],
+    ['allowAuthModeChange', 'yes'],
   ])('throws naming %s for %j', (key, value) => {
     expect(configError({ ...REQUIRED_SETTINGS, [key]: value }).keys).toEqual([key]);
+  });
+
+  it('throws for a KMS key setting without an imported secret, and for a key alias', () => {
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+    expect(configError({ ...REQUIRED_SETTINGS, salesforceSecretKmsKeyArn: key }).keys).toEqual([
+      'salesforceSecretKmsKeyArn',
+    ]);
+    const alias = key.replace(/key\/.*/, 'alias/salesforce');
+    expect(
+      configError({
+        ...REQUIRED_SETTINGS,
+        salesforceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sf-AbC123',
+        salesforceSecretKmsKeyArn: alias,
+      }).keys
+    ).toEqual(['salesforceSecretKmsKeyArn']);
+  });
+
+  it('returns the operations settings parsed from strings', () => {
+    expect(
+      parseStackConfig({
+        ...REQUIRED_SETTINGS,
+        stackName: 'SupportAgent-prod',
+        alarmEmail: 'ops@example.com',
+        tracing: 'ACTIVE',
+        allowAuthModeChange: 'true',
+      })
+    ).toMatchObject({
+      stackName: 'SupportAgent-prod',
+      alarmEmail: 'ops@example.com',
+      tracing: 'active',
+      allowAuthModeChange: true,
+    });
   });
 
   it('throws naming every setting jwt mode lacks', () => {

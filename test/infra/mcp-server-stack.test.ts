@@ -132,7 +132,8 @@ describe('Class: McpServerStack', () => {
         TOOL_DEADLINE_MS: '45000',
         ALLOWED_ORIGINS: '',
         ALLOWED_HOSTS: { 'Fn::Join': ['', ['*.lambda-url.', { Ref: 'AWS::Region' }, '.on.aws']] },
-        POWERTOOLS_SERVICE_NAME: 'agentforce-mcp',
+        POWERTOOLS_SERVICE_NAME: 'McpTest',
+        POWERTOOLS_METRICS_NAMESPACE: 'AgentforceMcp',
         POWERTOOLS_LOG_LEVEL: 'DEBUG',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         NODE_OPTIONS: '--enable-source-maps',
@@ -320,18 +321,26 @@ describe('Class: McpServerStack', () => {
         UserPoolResourceServer: 'agentforce-mcp',
         UserPool: 'eu-west-1_Pool',
         SalesforceCredentials: 'arn:secret',
+        McpFunction: 'McpFunction',
+        SessionTable: 'SessionTable',
+        FunctionLogs: 'FunctionLogs',
+        ObservabilityDashboard: 'McpTest-dashboard',
       };
       const value = (name: string) => render(outputs[name]?.Value, refs);
 
       expect(Object.keys(outputs).sort()).toEqual([
         'ClientId',
+        'DashboardUrl',
+        'FunctionName',
         'GetAccessTokenCommand',
+        'LogGroupName',
         'McpClientConfig',
         'McpUrl',
         'PutSalesforceCredentialsCommand',
         'ReadClientSecretCommand',
         'SalesforceSecretArn',
         'Scope',
+        'TableName',
         'TokenUrl',
         'UserPoolId',
       ]);
@@ -346,22 +355,33 @@ describe('Class: McpServerStack', () => {
       expect(value('PutSalesforceCredentialsCommand')).toBe(
         `aws secretsmanager put-secret-value --region eu-west-1 --secret-id arn:secret --secret-string '{"SALESFORCE_CLIENT_ID":"<consumer key>","SALESFORCE_CLIENT_SECRET":"<consumer secret>"}'`
       );
+      // The README's recommended form: mcp-remote runs the grant and renews the token itself.
       expect(JSON.parse(value('McpClientConfig'))).toEqual({
         mcpServers: {
           agentforce: {
             command: 'npx',
             args: [
               '-y',
-              'mcp-remote',
+              'mcp-remote@0.15.1',
               'https://abc.lambda-url.eu-west-1.on.aws/mcp',
-              '--header',
+              '--transport',
+              'http-only',
+              '--client-credentials',
+              '--token-endpoint',
+              'https://agentforce-mcp-1a2b3c4d.auth.eu-west-1.amazoncognito.com/oauth2/token',
+              '--static-oauth-client-info',
               // biome-ignore lint/suspicious/noTemplateCurlyInString: expanded by mcp-remote.
-              'Authorization:${AUTH_HEADER}',
+              '{"client_id":"client123","client_secret":"${MCP_CLIENT_SECRET}"}',
+              '--static-oauth-client-metadata',
+              '{"scope":"agentforce-mcp/mcp.invoke","token_endpoint_auth_method":"client_secret_basic"}',
             ],
-            env: { AUTH_HEADER: 'Bearer <access token>' },
+            env: { MCP_CLIENT_SECRET: '<client secret>' },
           },
         },
       });
+      expect(value('FunctionName')).toBe('McpFunction');
+      expect(value('TableName')).toBe('SessionTable');
+      expect(value('LogGroupName')).toBe('FunctionLogs');
     });
   });
 
@@ -401,7 +421,7 @@ describe('Class: McpServerStack', () => {
       );
       expect(config.mcpServers.agentforce).toEqual({
         command: 'npx',
-        args: ['-y', 'mcp-remote', 'https://u/mcp'],
+        args: ['-y', 'mcp-remote@0.15.1', 'https://u/mcp', '--transport', 'http-only'],
       });
     });
   });

@@ -16,13 +16,19 @@ interface RpcBody {
     protocolVersion?: string;
     tools?: unknown[];
     isError?: boolean;
-    structuredContent?: unknown;
+    structuredContent?: { messages?: { feedback_id: string }[] };
   };
   error: { code: number };
 }
 
-const invoke = async (name: string) => {
+/** Reads a sample event; `args` replaces tool arguments (the feedback_id only a turn can give). */
+const invoke = async (name: string, args: Record<string, unknown> = {}) => {
   const event = JSON.parse(await readFile(`events/${name}.json`, 'utf8')) as LambdaFunctionURLEvent;
+  if (Object.keys(args).length > 0 && event.body) {
+    const rpc = JSON.parse(event.body) as { params: { arguments: Record<string, unknown> } };
+    Object.assign(rpc.params.arguments, args);
+    event.body = JSON.stringify(rpc);
+  }
   const result = await harness.handler(event, lambdaContext(30_000));
   return {
     ...result,
@@ -48,14 +54,20 @@ describe('Sample events (events/*.json)', () => {
       'create-agent-session',
       'send-message-to-agent',
       'get-session-status',
+      'submit-agent-feedback',
       'complete-agentforce-conversation',
       'end-agent-session',
     ];
     // A new tool needs a sample event (local/make-events.ts) and a place in this order.
     expect([...order].sort()).toEqual([...TOOL_NAMES].sort());
+    let feedbackId = '';
     for (const tool of order) {
       const name = `call-${tool}`;
-      const result = await invoke(name);
+      const result = await invoke(
+        name,
+        tool === 'submit-agent-feedback' ? { feedback_id: feedbackId } : {}
+      );
+      feedbackId ||= result.json?.result.structuredContent?.messages?.[0]?.feedback_id ?? '';
       expect(result.statusCode, name).toBe(200);
       expect(result.json?.result.isError, name).toBeFalsy();
       expect(result.json?.result.structuredContent, name).toBeDefined();

@@ -231,7 +231,12 @@ describe('README: Tools', () => {
 
 describe('README: Configuration', () => {
   /** Read by libraries, not by our schemas. */
-  const LIBRARY_SETTINGS = ['POWERTOOLS_LOG_LEVEL'];
+  const LIBRARY_SETTINGS = [
+    'POWERTOOLS_LOG_LEVEL',
+    'POWERTOOLS_SERVICE_NAME',
+    'POWERTOOLS_METRICS_NAMESPACE',
+    'POWERTOOLS_METRICS_DISABLED',
+  ];
   /** Documented as accepted and ignored. */
   const IGNORED = ['SALESFORCE_ORG_ID'];
   const documented = table('Configuration').flatMap(([names = '']) =>

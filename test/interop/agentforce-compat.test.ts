@@ -197,15 +197,26 @@ describe('Agentforce compatibility: every tool answers within its deadline', () 
     return { elapsed: performance.now() - started, outcome: outcome(result) };
   }
 
-  /** A fresh client per tool; `withSession` opens its agent session first (not timed). */
+  /**
+   * A fresh client per tool; `withSession` opens its agent session first, `'turn'` also completes
+   * one turn (at zero latency) and returns its feedback_id. Not timed.
+   */
   let n = 0;
-  async function prepareClient(withSession: boolean): Promise<string> {
+  async function prepareClient(withSession: boolean | 'turn'): Promise<Record<string, unknown>> {
     const clientEmail = `deadline-${++n}@example.com`;
     if (withSession) {
       const created = await callTool(client, 'create-agent-session', { client_email: clientEmail });
       expect(outcome(created)).toBe('ok');
     }
-    return clientEmail;
+    if (withSession !== 'turn') return { client_email: clientEmail };
+    harness.simulator.configure({ latencyMs: 0 });
+    const turn = await callTool(client, 'send-message-to-agent', {
+      client_email: clientEmail,
+      message: 'Hello',
+    });
+    harness.simulator.configure({ latencyMs: TURN_LATENCY_MS });
+    const messages = (turn.structuredContent as { messages: { feedback_id: string }[] }).messages;
+    return { client_email: clientEmail, feedback_id: messages[0]?.feedback_id };
   }
 
   // A turn abandoned at the deadline keeps its session busy upstream, so no tool shares a client.
@@ -214,6 +225,7 @@ describe('Agentforce compatibility: every tool answers within its deadline', () 
     ['create-agent-session', false, {}, 'ok'],
     ['send-message-to-agent', true, { message: 'Hello' }, 'deadline'],
     ['get-session-status', true, {}, 'ok'],
+    ['submit-agent-feedback', 'turn', { rating: 'GOOD' }, 'ok'],
     ['complete-agentforce-conversation', false, { message: 'Hello' }, 'deadline'],
     ['end-agent-session', true, {}, 'ok'],
   ] as const;
@@ -224,13 +236,10 @@ describe('Agentforce compatibility: every tool answers within its deadline', () 
 
   it.each(cases)('returns %s within deadline + 1 s', async (name, withSession, extra, expected) => {
     // Prepare
-    const clientEmail = await prepareClient(withSession);
+    const prepared = await prepareClient(withSession);
 
     // Act
-    const { elapsed, outcome: got } = await timedCall(name, {
-      client_email: clientEmail,
-      ...extra,
-    });
+    const { elapsed, outcome: got } = await timedCall(name, { ...prepared, ...extra });
 
     // Assess
     expect(got).toBe(expected);

@@ -75,8 +75,19 @@ function cleanEnv(): NodeJS.ProcessEnv {
   );
 }
 
+/** Structured results so far, by tool: a later call may take an argument from an earlier one. */
+type Earlier = Readonly<Record<string, Record<string, unknown> | undefined>>;
+
+/** The feedback_id of the first message of the last send-message-to-agent result. */
+function firstFeedbackId(earlier: Earlier): string {
+  const messages = earlier['send-message-to-agent']?.messages as
+    | { feedback_id?: string }[]
+    | undefined;
+  return messages?.[0]?.feedback_id ?? '';
+}
+
 /** The call sequence of a conversation, in the order a client would make it. */
-function conversation(clientEmail: string) {
+function conversation(clientEmail: string, earlier: Earlier = {}) {
   return [
     { tool: 'authenticate', args: { client_email: clientEmail } },
     { tool: 'create-agent-session', args: { client_email: clientEmail } },
@@ -85,6 +96,10 @@ function conversation(clientEmail: string) {
       args: { client_email: clientEmail, message: 'What are your opening hours?' },
     },
     { tool: 'get-session-status', args: { client_email: clientEmail } },
+    {
+      tool: 'submit-agent-feedback',
+      args: { client_email: clientEmail, feedback_id: firstFeedbackId(earlier), rating: 'GOOD' },
+    },
     {
       tool: 'complete-agentforce-conversation',
       args: { client_email: clientEmail, message: 'Thank you, that answers my question.' },
@@ -106,6 +121,7 @@ const EXPECTED_CONTENT: Readonly<Record<string, Record<string, unknown>>> = {
   'send-message-to-agent': { sequence_id: 1 },
   // A new Inspector process, a new MCP connection: the state must come from DynamoDB.
   'get-session-status': { has_session: true, last_sequence_id: 1 },
+  'submit-agent-feedback': { submitted: true },
   'complete-agentforce-conversation': { session_created: false, sequence_id: 2 },
   'end-agent-session': { ended: true },
 };
@@ -153,7 +169,13 @@ async function inspectorCalls(
   base: Base
 ) {
   const clientEmail = `inspector-${phase.replace(/\W+/g, '-')}-${Date.now()}@example.com`;
-  for (const { tool, args } of conversation(clientEmail)) {
+  const earlier: Record<string, Record<string, unknown> | undefined> = {};
+  const steps = conversation(clientEmail).length;
+  for (let step = 0; step < steps; step++) {
+    const { tool, args } = conversation(clientEmail, earlier)[step] as {
+      tool: string;
+      args: Record<string, string>;
+    };
     const run = await runInspector({
       url,
       method: 'tools/call',
@@ -163,6 +185,7 @@ async function inspectorCalls(
       ...base,
     });
     const content = run.result?.structuredContent as Record<string, unknown> | undefined;
+    earlier[tool] = content;
     const required =
       (tools.find((candidate) => candidate.name === tool)?.outputSchema as { required?: string[] })
         ?.required ?? [];

@@ -66,6 +66,13 @@ const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>
     secretsErrors.CredentialsUnavailableError,
     () => new secretsErrors.CredentialsUnavailableError('The secret is missing.'),
   ],
+  [
+    secretsErrors.CredentialsNotSetError,
+    () =>
+      new secretsErrors.CredentialsNotSetError(
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sf-AbC123'
+      ),
+  ],
   [agentforceErrors.SessionNotFoundError, () => new agentforceErrors.SessionNotFoundError('s-1')],
   [
     agentforceErrors.AgentSessionLockedError,
@@ -97,6 +104,14 @@ const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>
   [
     agentforceErrors.BadRequestError,
     () => new agentforceErrors.BadRequestError('The message is too long.', { status: 400 }),
+  ],
+  [
+    agentforceErrors.BypassUserRejectedError,
+    () =>
+      new agentforceErrors.BypassUserRejectedError('0XxD00000000001', {
+        status: 400,
+        requestId: 'req-4',
+      }),
   ],
   [
     agentforceErrors.UpstreamError,
@@ -155,6 +170,11 @@ const EXPECTED: Record<string, { code: string; retry: RetryAdvice; says: string 
     retry: 'retry',
     says: 'Retry in a minute',
   },
+  CredentialsNotSetError: {
+    code: 'CREDENTIALS_NOT_SET',
+    retry: 'administrator',
+    says: 'put-secret-value --secret-id',
+  },
   SessionNotFoundError: {
     code: 'SESSION_EXPIRED',
     retry: 'change-call',
@@ -182,6 +202,11 @@ const EXPECTED: Record<string, { code: string; retry: RetryAdvice; says: string 
     says: 'not a Salesforce host',
   },
   BadRequestError: { code: 'REJECTED', retry: 'change-call', says: 'The message is too long.' },
+  BypassUserRejectedError: {
+    code: 'EMPLOYEE_AGENT',
+    retry: 'administrator',
+    says: 'must set SALESFORCE_BYPASS_USER=false',
+  },
   UpstreamError: {
     code: 'UPSTREAM_UNAVAILABLE',
     retry: 'retry',

@@ -13,6 +13,7 @@ const settings = () => ({
   conversations: harness.deps.conversations,
   toolDeadlineMs: harness.deps.config.limits.toolDeadlineMs,
   maxMessageChars: harness.deps.config.limits.maxMessageChars,
+  variables: harness.deps.config.salesforce.variables,
 });
 let client: Client;
 

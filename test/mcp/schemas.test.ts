@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type AgentMessage, ESCALATION_NOTE } from '../../lambda/agentforce/index.js';
-import { flattenMessage, replyText } from '../../lambda/mcp/schemas.js';
+import {
+  CONTENT_FLAGGED_NOTE,
+  flattenMessage,
+  readableReply,
+  replyText,
+} from '../../lambda/mcp/schemas.js';
 
 const msg = (fields: Record<string, unknown>) => fields as unknown as AgentMessage;
 
@@ -23,7 +28,22 @@ describe('Function: flattenMessage', () => {
       feedback_id: 'f1',
       code: '',
       details: '',
+      content_safe: true,
     });
+  });
+
+  it('carries isContentSafe false through as content_safe false', () => {
+    const flat = flattenMessage(
+      msg({ type: 'Inform', id: 'i2', message: 'Hm', isContentSafe: false })
+    );
+    expect(flat.content_safe).toBe(false);
+  });
+
+  it('reports content_safe true for a message without isContentSafe (Escalate, Error)', () => {
+    const flat = flattenMessage(
+      msg({ type: 'Error', id: 'e', message: 'Boom', isContentSafe: null })
+    );
+    expect(flat.content_safe).toBe(true);
   });
 
   it('uses the errors of a Failure whose message is empty', () => {
@@ -54,6 +74,17 @@ describe('Function: flattenMessage', () => {
     );
     expect(flat.text).toBe(ESCALATION_NOTE);
     expect(JSON.parse(flat.details)).toHaveProperty('targets');
+  });
+});
+
+describe('Function: readableReply', () => {
+  it('puts a visible note before each flagged message and none before safe ones', () => {
+    const messages = [
+      flattenMessage(msg({ type: 'Inform', id: 'a', message: 'Safe part', isContentSafe: true })),
+      flattenMessage(msg({ type: 'Inform', id: 'b', message: 'Odd part', isContentSafe: false })),
+    ];
+    expect(readableReply(messages)).toBe(`Safe part\n\n${CONTENT_FLAGGED_NOTE} Odd part`);
+    expect(replyText(messages)).toBe('Safe part\n\nOdd part');
   });
 });
 

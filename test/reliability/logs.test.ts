@@ -53,6 +53,10 @@ afterAll(() => {
   restoreLevel();
 });
 
+function firstFeedbackId(structured: Record<string, unknown> | undefined): unknown {
+  return (structured?.messages as { feedback_id?: string }[] | undefined)?.[0]?.feedback_id;
+}
+
 /** A message whose text is unique, so finding it anywhere in the logs is proof of a leak. */
 const secretText = (label: string) => `${label} my card is 4111-${randomUUID()}`;
 
@@ -68,7 +72,11 @@ describe('Security (fast): logs', () => {
     const dynamo = faultyDocumentClient();
     const rig = await startRig({
       latencyMs: 5,
-      env: { TOOL_DEADLINE_MS: '500', LEASE_WAIT_MS: '200' },
+      env: {
+        TOOL_DEADLINE_MS: '500',
+        LEASE_WAIT_MS: '200',
+        SALESFORCE_AGENT_VARIABLES: JSON.stringify([{ name: 'Account_Note', type: 'Text' }]),
+      },
       overrides: { documentClient: dynamo.client },
     });
     const auth = await startAuthRig();
@@ -84,6 +92,23 @@ describe('Security (fast): logs', () => {
     await call(client, 'create-agent-session', { client_email: email });
     await call(client, 'send-message-to-agent', { client_email: email, message: say('step') });
     await call(client, 'get-session-status', { client_email: email });
+    // Context-variable values and feedback comments are caller data too.
+    const turn = await call(client, 'send-message-to-agent', {
+      client_email: email,
+      message: say('with a variable'),
+      var_account_note: say('variable value'),
+    });
+    const feedbackId = turn.kind === 'ok' ? String(firstFeedbackId(turn.structured)) : '';
+    const rated = await call(client, 'submit-agent-feedback', {
+      client_email: email,
+      feedback_id: feedbackId,
+      rating: 'BAD',
+      comment: say('feedback comment'),
+    });
+    await call(client, 'create-agent-session', {
+      client_email: email,
+      var_account_note: say('x'.repeat(1_001)),
+    });
     sim.expireAllTokens();
     await converse(client, email, say('after token expiry'));
     sim.injectFault({ route: 'message', status: 429, times: 1, retryAfterSeconds: 30 });
@@ -166,6 +191,7 @@ describe('Security (fast): logs', () => {
     const lines = text.split('\n').filter((line) => line.trim() !== '');
     const leaked = [...sensitive].filter((value) => text.includes(value));
     expect(logger.getLevelName()).toBe('DEBUG');
+    expect(rated.kind).toBe('ok');
     expect(lines.length).toBeGreaterThan(30);
     expect(text).toContain('"tool":"complete-agentforce-conversation"');
     for (const code of [

@@ -279,7 +279,13 @@ describe('Security (fast): per-owner isolation of client emails', () => {
       for (const tool of TOOLS) {
         attempts.push({
           tool,
-          outcome: await call(bob, tool, { client_email: variant, message: 'hijack' }),
+          // feedback_id and rating let submit-agent-feedback reach the owner check; others ignore them.
+          outcome: await call(bob, tool, {
+            client_email: variant,
+            message: 'hijack',
+            feedback_id: 'hijack-1',
+            rating: 'BAD',
+          }),
         });
       }
     }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { callVariables } from '../../conversation/context-variables.js';
 import { defineTool } from '../define-tool.js';
 import {
   flattenMessage,
@@ -17,7 +18,7 @@ export const completeAgentforceConversation = defineTool({
     "Sends the user's message to the Agentforce agent in one call: authenticates if needed, starts a session when there is none or the previous one expired, then returns the agent's reply.",
   summary: 'handles authentication and sessions and returns the reply',
   annotations: turnAnnotations,
-  input: (settings) => turnInput(settings.maxMessageChars),
+  input: turnInput,
   output: {
     ...turnOutputShape,
     session_created: z.boolean().describe('True when this call started a new agent session.'),
@@ -25,11 +26,13 @@ export const completeAgentforceConversation = defineTool({
       .string()
       .describe("The new session's greeting, or empty when no session was started."),
   },
-  async run({ client_email, message }, { conversations, owner, signal }) {
+  async run(args, { conversations, owner, signal, variables }) {
+    const { client_email, message } = args;
     const turn = await conversations.converse(
       { clientEmail: client_email, owner },
       message,
-      signal
+      signal,
+      callVariables(variables, args)
     );
     const { structured, text } = turnResult(client_email, turn);
     const greeting = turn.newSession ? replyText(turn.newSession.greeting.map(flattenMessage)) : '';

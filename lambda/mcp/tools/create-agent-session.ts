@@ -1,6 +1,13 @@
 import * as z from 'zod';
+import { callVariables } from '../../conversation/context-variables.js';
 import { defineTool } from '../define-tool.js';
-import { clientEmailOutput, clientInput, flattenMessage, replyText } from '../schemas.js';
+import {
+  clientEmailOutput,
+  flattenMessage,
+  readableReply,
+  replyText,
+  sessionStartInput,
+} from '../schemas.js';
 
 /** `create-agent-session`: starts a session with the configured agent, ending the previous one first. */
 export const createAgentSession = defineTool({
@@ -15,7 +22,7 @@ export const createAgentSession = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
-  input: () => clientInput,
+  input: sessionStartInput,
   output: {
     client_email: clientEmailOutput,
     session_id: z.string().describe('The new Agentforce session id.'),
@@ -24,9 +31,15 @@ export const createAgentSession = defineTool({
       .string()
       .describe('The previous session that was ended, or empty when there was none.'),
   },
-  async run({ client_email }, { conversations, owner, signal }) {
-    const created = await conversations.createSession({ clientEmail: client_email, owner }, signal);
-    const greeting = replyText(created.greeting.map(flattenMessage));
+  async run(args, { conversations, owner, signal, variables }) {
+    const { client_email } = args;
+    const created = await conversations.createSession(
+      { clientEmail: client_email, owner },
+      signal,
+      callVariables(variables, args)
+    );
+    const flat = created.greeting.map(flattenMessage);
+    const greeting = replyText(flat);
     return {
       structured: {
         client_email,
@@ -34,7 +47,7 @@ export const createAgentSession = defineTool({
         greeting,
         ended_session_id: created.endedSessionId ?? '',
       },
-      text: `${greeting || 'Session started.'}\n\n(Agentforce session ${created.sessionId}${created.endedSessionId ? `; ended previous session ${created.endedSessionId}` : ''}. Next: send-message-to-agent.)`,
+      text: `${readableReply(flat) || 'Session started.'}\n\n(Agentforce session ${created.sessionId}${created.endedSessionId ? `; ended previous session ${created.endedSessionId}` : ''}. Next: send-message-to-agent.)`,
     };
   },
 });

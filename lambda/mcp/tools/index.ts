@@ -5,6 +5,7 @@ import { createAgentSession } from './create-agent-session.js';
 import { endAgentSession } from './end-agent-session.js';
 import { getSessionStatus } from './get-session-status.js';
 import { sendMessageToAgent } from './send-message-to-agent.js';
+import { submitAgentFeedback } from './submit-agent-feedback.js';
 
 /**
  * Every tool, once: the server registers from this list, the instructions are written from it and
@@ -16,6 +17,7 @@ export const TOOLS: readonly Tool[] = [
   createAgentSession,
   sendMessageToAgent,
   getSessionStatus,
+  submitAgentFeedback,
   endAgentSession,
 ];
 

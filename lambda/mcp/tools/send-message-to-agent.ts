@@ -1,3 +1,4 @@
+import { callVariables } from '../../conversation/context-variables.js';
 import { defineTool } from '../define-tool.js';
 import { turnAnnotations, turnInput, turnOutputShape, turnResult } from '../schemas.js';
 
@@ -9,13 +10,15 @@ export const sendMessageToAgent = defineTool({
     "Sends the user's message to the Agentforce agent in the client's open session and returns every message of the agent's reply.",
   summary: 'sends the next message in the open session',
   annotations: turnAnnotations,
-  input: (settings) => turnInput(settings.maxMessageChars),
+  input: turnInput,
   output: turnOutputShape,
-  async run({ client_email, message }, { conversations, owner, signal }) {
+  async run(args, { conversations, owner, signal, variables }) {
+    const { client_email, message } = args;
     const turn = await conversations.sendMessage(
       { clientEmail: client_email, owner },
       message,
-      signal
+      signal,
+      callVariables(variables, args)
     );
     return turnResult(client_email, turn);
   },
