@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../lambda/logger.js';
 import { reportFigures } from './support/figures.js';
+import { serveHandler } from './support/http-server.js';
 import { type LoadRig, startRig } from './support/load.js';
 import { postRaw, type RawAnswer, toolCallBody } from './support/mcp.js';
 import { auditConsistency, scanTable } from './support/state-audit.js';
@@ -262,5 +263,53 @@ describe('Edge faults (fast): cancellation and disconnects of a running turn (fi
       id: 42,
       result: { structuredContent: { sequence_id: 2 } },
     });
+  });
+});
+
+describe('Edge faults (fast): the invocation runs out of time', () => {
+  it('answers every request id with a JSON-RPC error before the Lambda timeout, and logs the request', async () => {
+    // Prepare: 2.5 s left in the invocation (its signal fires 1.5 s before that), a 1.5 s turn.
+    const rig = await startRig({ latencyMs: 300, env: { TOOL_DEADLINE_MS: '5000' } });
+    const server = await serveHandler(rig.harness.handler, { timeoutMs: 2_500 });
+    const requestLogs: unknown[] = [];
+    vi.spyOn(logger, 'info').mockImplementation((message: unknown, ...rest: unknown[]) => {
+      if (message === 'request') requestLogs.push(rest[0]);
+    });
+    try {
+      // Act
+      const started = performance.now();
+      const answer = await postRaw(server.mcpUrl, [
+        toolCallBody(
+          'complete-agentforce-conversation',
+          {
+            client_email: freshEmail('late'),
+            message: 'a slow one',
+          },
+          3
+        ),
+        { jsonrpc: '2.0', id: 4, method: 'ping' },
+      ]);
+      const ms = performance.now() - started;
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(ms).toBeLessThan(2_500);
+      const body = JSON.parse(answer.text) as Array<{
+        id: number;
+        error?: { code: number; message: string };
+      }>;
+      expect(body.map((r) => [r.id, r.error?.code])).toEqual([
+        [3, -32001],
+        [4, -32001],
+      ]);
+      expect(body[0]?.error?.message).toMatch(/may have been processed/);
+      expect(requestLogs).toEqual([
+        expect.objectContaining({ status: 200, mcpMethod: 'batch(2)' }),
+      ]);
+    } finally {
+      vi.restoreAllMocks();
+      await server.close();
+      await rig.close();
+    }
   });
 });
