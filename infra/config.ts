@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
 import { agentIdSchema } from '../lambda/config.js';
+import { contextVariablesSetting } from '../lambda/conversation/context-variables.js';
 import { DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS } from '../lambda/shared/deadline.js';
 import { parseList } from '../lambda/shared/list.js';
 import { StackConfigError } from './errors.js';
@@ -16,6 +17,9 @@ export const SETTING_KEYS = [
   'agentId',
   'myDomainUrl',
   'apiUrl',
+  'bypassUser',
+  'plainText',
+  'agentVariables',
   'authMode',
   'allowedOrigins',
   'logLevel',
@@ -62,6 +66,15 @@ const list = z.preprocess(
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** `true`/`false` on the command line, or a JSON boolean in cdk.json. */
+const flag = (fallback: boolean) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    z
+      .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
+      .default(fallback)
+  );
+
 /** An `https://` URL with nothing but scheme and host, returned as the origin. */
 const httpsOrigin = text
   .refine((value) => URL.canParse(value), { message: 'must be an absolute URL' })
@@ -91,6 +104,13 @@ const settingsSchema = z.object({
   agentId: text.pipe(agentIdSchema),
   myDomainUrl: httpsOrigin,
   apiUrl: httpsUrl.transform((value) => value.replace(/\/+$/, '')).optional(),
+  // The function's own settings, checked with its own schemas so a typo fails at synth.
+  bypassUser: flag(true),
+  plainText: flag(false),
+  agentVariables: z.preprocess(
+    (value) => (value === undefined || typeof value === 'string' ? value : JSON.stringify(value)),
+    contextVariablesSetting
+  ),
   authMode: z.enum(['cognito', 'jwt', 'none']).default('cognito'),
   allowedOrigins: list.pipe(
     z.array(

@@ -169,6 +169,11 @@ export class McpServerStack extends Stack {
         SALESFORCE_SERVER_URL: config.myDomainUrl,
         SALESFORCE_AGENT_ID: config.agentId,
         ...(config.apiUrl === undefined ? {} : { SALESFORCE_API_URL: config.apiUrl }),
+        SALESFORCE_BYPASS_USER: String(config.bypassUser),
+        SALESFORCE_PLAIN_TEXT: String(config.plainText),
+        ...(config.agentVariables.length === 0
+          ? {}
+          : { SALESFORCE_AGENT_VARIABLES: JSON.stringify(config.agentVariables) }),
         TOOL_DEADLINE_MS: String(config.toolDeadlineMs),
         ALLOWED_ORIGINS: config.allowedOrigins.join(','),
         // The Function URL's own host cannot be referenced here (it depends on this function),

@@ -514,7 +514,7 @@ export class AgentforceClient {
     }
     return new UpstreamError(
       `The Agent API is unavailable (503) for ${describeOperation(operation)}; try again shortly.`,
-      { ...context, retryable: true }
+      context
     );
   }
 
@@ -627,7 +627,7 @@ export class AgentforceClient {
       default:
         return new UpstreamError(
           `The Agent API failed to ${describeOperation(operation)} (HTTP ${status}${detail}).`,
-          { ...context, retryable: status === 502 || status === 504 }
+          context
         );
     }
   }

@@ -9,31 +9,23 @@ interface AgentforceErrorOptions extends ErrorOptions {
   readonly status?: number;
   /** Salesforce's `x-request-id` (or the error body's `requestId`), for support cases. */
   readonly requestId?: string;
-  /** Whether trying again later may succeed (rate limit, busy session, temporary outage). */
-  readonly retryable?: boolean;
 }
 
 /**
- * Base class of every error the Agent API client throws on purpose.
- *
- * `retryable` says whether trying again later may succeed (rate limit, busy session, temporary
- * outage); it is `false` when only a change of settings or input can help. It does not promise the
- * request had no effect: a turn that failed with a 5xx may still have reached the agent.
+ * Base class of every error the Agent API client throws on purpose. Whether a caller should retry
+ * is decided in one place, the MCP error table (`lambda/mcp/error-table.ts`), by error class.
  */
 class AgentforceError extends Error {
   /** HTTP status Salesforce answered with, when the failure came from a response. */
   readonly status?: number;
   /** Salesforce request id, for support cases. */
   readonly requestId?: string;
-  /** Whether trying again later may succeed. */
-  readonly retryable: boolean;
 
   constructor(message: string, options: AgentforceErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AgentforceError';
     if (options.status !== undefined) this.status = options.status;
     if (options.requestId !== undefined) this.requestId = options.requestId;
-    this.retryable = options.retryable ?? false;
   }
 }
 
@@ -120,7 +112,7 @@ class AgentSessionLockedError extends AgentforceError {
   constructor(sessionId: string, options: AgentforceErrorOptions = {}) {
     super(
       `Agentforce session ${sessionId} is still busy with another request; try again shortly.`,
-      { retryable: true, ...options }
+      options
     );
     this.name = 'AgentSessionLockedError';
     this.sessionId = sessionId;
@@ -136,7 +128,7 @@ class RateLimitedError extends AgentforceError {
     message: string,
     options: AgentforceErrorOptions & { readonly retryAfterMs?: number } = {}
   ) {
-    super(message, { retryable: true, ...options });
+    super(message, options);
     this.name = 'RateLimitedError';
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }

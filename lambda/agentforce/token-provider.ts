@@ -292,7 +292,7 @@ export class TokenProvider {
         const failure = new UpstreamError(
           `Could not reach the Salesforce token endpoint at ${this.myDomainUrl} ` +
             `(${networkFailureCode(err)}). Check the My Domain URL and the network.`,
-          { retryable: true, cause: err }
+          { cause: err }
         );
         const delay = retryDelay(this.#retry, attempt, undefined);
         if (delay === undefined) throw failure;
@@ -318,7 +318,7 @@ export class TokenProvider {
               )
             : new UpstreamError(
                 `The Salesforce token endpoint failed with HTTP ${response.status}; try again shortly.`,
-                { status: response.status, retryable: true, ...(requestId ? { requestId } : {}) }
+                { status: response.status, ...(requestId ? { requestId } : {}) }
               );
         const delay = retryDelay(this.#retry, attempt, retryAfterMs);
         if (delay === undefined) throw failure;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Backoff, backoffDelay } from '../shared/backoff.js';
 import { LeaseBusyError } from './errors.js';
 
 /** Requests an adapter sent (DynamoDB) or operations it served (memory); for benchmarks. */
@@ -10,8 +11,8 @@ export interface StoreStats {
 /** Default record lifetime after its last write: one day. */
 export const DEFAULT_TTL_SECONDS = 24 * 60 * 60;
 
-const FIRST_BACKOFF_MS = 15;
-const MAX_BACKOFF_MS = 250;
+/** Lease wait: full jitter spreads many contenders for one hot record best. */
+const LEASE_BACKOFF: Backoff = { baseMs: 15, maxMs: 250, jitter: 'full' };
 
 /** The partition key form of an email, so `Alice@Example.com ` and `alice@example.com` share a record. */
 export function normalizeEmail(clientEmail: string): string {
@@ -42,7 +43,7 @@ export interface RetryWhileBusyOptions {
 
 /**
  * Calls `attempt` until it returns a value, sleeping with full-jitter exponential backoff
- * (15 ms doubling to 250 ms) between tries. `attempt` returns `undefined` while the lease is busy
+ * (`LEASE_BACKOFF`: 15 ms doubling to 250 ms) between tries. `attempt` returns `undefined` while the lease is busy
  * and throws for anything that waiting cannot fix.
  * @throws LeaseBusyError when `waitMs` runs out or `signal` aborts
  */
@@ -62,9 +63,9 @@ export async function retryWhileBusy<T>(
     if (result !== undefined) return result;
     const remainingMs = waitMs - (performance.now() - started);
     if (remainingMs <= 0) throw busy();
-    const ceilingMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** retry);
     try {
-      await sleep(Math.min(remainingMs, random() * ceilingMs), undefined, { signal });
+      const delayMs = backoffDelay(LEASE_BACKOFF, retry + 1, random);
+      await sleep(Math.min(remainingMs, delayMs), undefined, { signal });
     } catch {
       throw busy(signal?.reason);
     }

@@ -437,7 +437,7 @@ describe('Class: AgentforceClient (against the simulator)', () => {
 
       // Assess
       expect(error).toBeInstanceOf(AgentSessionLockedError);
-      expect(error).toMatchObject({ sessionId, status: 423, retryable: true });
+      expect(error).toMatchObject({ sessionId, status: 423 });
       expect(sim.counters.refusedBusy).toBe(3);
       await first;
     });
@@ -488,7 +488,7 @@ describe('Class: AgentforceClient (against the simulator)', () => {
       expect(sleeps).toHaveLength(2);
     });
 
-    it('throws a retryable UpstreamError when 503 outlasts the retry budget', async () => {
+    it('throws an UpstreamError when 503 outlasts the retry budget', async () => {
       // Prepare
       const { client } = connect();
       const sessionId = await openSession(client);
@@ -501,7 +501,7 @@ describe('Class: AgentforceClient (against the simulator)', () => {
 
       // Assess
       expect(error).toBeInstanceOf(UpstreamError);
-      expect(error).toMatchObject({ status: 503, retryable: true });
+      expect(error).toMatchObject({ status: 503 });
       expect(sim.counters.messagesReceived).toBe(3);
     });
 
@@ -540,7 +540,7 @@ describe('Class: AgentforceClient (against the simulator)', () => {
 
       // Assess
       expect(error).toBeInstanceOf(UpstreamError);
-      expect(error).toMatchObject({ status: 500, retryable: false });
+      expect(error).toMatchObject({ status: 500 });
       expect(sim.counters.messagesReceived).toBe(1);
     });
 
@@ -1051,7 +1051,7 @@ describe('Class: TokenProvider (against the simulator)', () => {
       expect(error.message).toContain('request not supported on this domain');
     });
 
-    it('retries a token endpoint that is down, then throws a retryable UpstreamError', async () => {
+    it('retries a token endpoint that is down, then throws an UpstreamError', async () => {
       // Prepare
       sim.configure({ tokenEndpointDown: true });
       const { tokens, sleeps } = connect();
@@ -1061,7 +1061,7 @@ describe('Class: TokenProvider (against the simulator)', () => {
 
       // Assess
       expect(error).toBeInstanceOf(UpstreamError);
-      expect(error).toMatchObject({ status: 503, retryable: true });
+      expect(error).toMatchObject({ status: 503 });
       expect(sim.counters.tokenRequests).toBe(3);
       expect(sleeps).toHaveLength(2);
     });

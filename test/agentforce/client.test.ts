@@ -335,7 +335,6 @@ describe('Class: AgentforceClient', () => {
       // Assess
       expect(error).toBeInstanceOf(UpstreamError);
       expect(error.message).toContain('agent id');
-      expect(error).toMatchObject({ retryable: false });
     });
 
     it('throws MalformedResponseError for a 200 without a sessionId', async () => {
@@ -553,7 +552,7 @@ describe('Class: AgentforceClient', () => {
 
       // Assess
       expect(error).toBeInstanceOf(AgentSessionLockedError);
-      expect(error).toMatchObject({ sessionId: SESSION_ID, status: 423, retryable: true });
+      expect(error).toMatchObject({ sessionId: SESSION_ID, status: 423 });
       expect(api).toHaveLength(4);
     });
 
@@ -582,7 +581,7 @@ describe('Class: AgentforceClient', () => {
 
       // Assess
       expect(error).toBeInstanceOf(RateLimitedError);
-      expect(error).toMatchObject({ retryAfterMs: 1_000, status: 429, retryable: true });
+      expect(error).toMatchObject({ retryAfterMs: 1_000, status: 429 });
       expect(api).toHaveLength(3);
       expect(sleeps).toEqual([1_050, 1_050]);
     });
@@ -599,7 +598,7 @@ describe('Class: AgentforceClient', () => {
       expect(api).toHaveLength(1);
     });
 
-    it('retries 503 with jittered backoff, then throws a retryable UpstreamError', async () => {
+    it('retries 503 with jittered backoff, then throws an UpstreamError', async () => {
       // Prepare
       const { client, api, sleeps } = setup(() => empty(503));
 
@@ -608,7 +607,7 @@ describe('Class: AgentforceClient', () => {
 
       // Assess
       expect(error).toBeInstanceOf(UpstreamError);
-      expect(error).toMatchObject({ status: 503, retryable: true });
+      expect(error).toMatchObject({ status: 503 });
       expect(api).toHaveLength(3);
       expect(sleeps).toEqual([188, 375]);
     });

@@ -301,7 +301,7 @@ describe('Class: TokenProvider', () => {
 
       // Assess
       expect(error).toBeInstanceOf(UpstreamError);
-      expect(error).toMatchObject({ status: 500, retryable: true });
+      expect(error).toMatchObject({ status: 500 });
       expect(calls).toHaveLength(3);
     });
 
@@ -358,7 +358,7 @@ describe('Class: TokenProvider', () => {
 
       // Assess
       expect(error).toBeInstanceOf(AgentforceAuthError);
-      expect(error).toMatchObject({ reason, oauthError: code, status: 400, retryable: false });
+      expect(error).toMatchObject({ reason, oauthError: code, status: 400 });
       expect(error.message).toContain(description);
       expect(error.message).toContain(advice);
       expect(error.message).not.toContain(SECRET);

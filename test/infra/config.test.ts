@@ -20,6 +20,9 @@ describe('Function: parseStackConfig', () => {
     expect(parseStackConfig(REQUIRED_SETTINGS)).toEqual({
       agentId: REQUIRED_SETTINGS.agentId,
       myDomainUrl: 'https://acme.my.salesforce.com',
+      bypassUser: true,
+      plainText: false,
+      agentVariables: [],
       authMode: 'cognito',
       allowedOrigins: [],
       logLevel: 'INFO',

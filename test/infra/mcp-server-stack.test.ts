@@ -1,10 +1,12 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lambda/config.js';
 import {
   CORS_ALLOW_HEADERS,
   CORS_EXPOSE_HEADERS,
   CORS_MAX_AGE_SECONDS,
 } from '../../lambda/http/rules.js';
+import { MINIMAL_FUNCTION_ENV } from '../helpers/env.js';
 import {
   functionEnvironment,
   JWT_SETTINGS,
@@ -129,6 +131,8 @@ describe('Class: McpServerStack', () => {
         SALESFORCE_SERVER_URL: 'https://acme.my.salesforce.com',
         SALESFORCE_AGENT_ID: REQUIRED_SETTINGS.agentId,
         SALESFORCE_API_URL: 'https://api.salesforce.com',
+        SALESFORCE_BYPASS_USER: 'true',
+        SALESFORCE_PLAIN_TEXT: 'false',
         TOOL_DEADLINE_MS: '45000',
         ALLOWED_ORIGINS: '',
         ALLOWED_HOSTS: { 'Fn::Join': ['', ['*.lambda-url.', { Ref: 'AWS::Region' }, '.on.aws']] },
@@ -142,6 +146,38 @@ describe('Class: McpServerStack', () => {
         AUTH_CLIENT_IDS: { Ref: clientId },
         AUTH_REQUIRED_SCOPE: 'agentforce-mcp/mcp.invoke',
       });
+    });
+
+    it('passes the agent settings through in a form the function accepts', () => {
+      // Prepare
+      const variables = [{ name: 'EndUserLanguage', type: 'Text', default: 'en_US' }];
+
+      // Act
+      const { template } = synth({
+        bypassUser: 'false',
+        plainText: true,
+        agentVariables: variables,
+      });
+
+      // Assess
+      const env = functionEnvironment(template);
+      expect(env).toMatchObject({ SALESFORCE_BYPASS_USER: 'false', SALESFORCE_PLAIN_TEXT: 'true' });
+      const config = loadConfig({
+        ...MINIMAL_FUNCTION_ENV,
+        SALESFORCE_BYPASS_USER: String(env.SALESFORCE_BYPASS_USER),
+        SALESFORCE_PLAIN_TEXT: String(env.SALESFORCE_PLAIN_TEXT),
+        SALESFORCE_AGENT_VARIABLES: String(env.SALESFORCE_AGENT_VARIABLES),
+      });
+      expect(config.salesforce).toMatchObject({ bypassUser: false, plainText: true });
+      expect(config.salesforce.variables).toMatchObject([
+        { name: 'EndUserLanguage', type: 'Text', input: 'var_end_user_language', default: 'en_US' },
+      ]);
+    });
+
+    it('refuses at synth an agent variable the function would refuse at cold start', () => {
+      expect(() => synth({ agentVariables: '[{"name":"X","type":"Nope"}]' })).toThrow(
+        /agentVariables/
+      );
     });
 
     it('returns the literal Function URL host pattern when the stack has a region', () => {

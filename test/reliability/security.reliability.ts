@@ -7,7 +7,7 @@ import { freePort } from '../../local/dynamodb-local.js';
 import { lambdaContext } from '../../local/function-url-event.js';
 import { type AuthRig, CLIENT_A, CLIENT_B, jwtBytes, startAuthRig } from './support/auth-rig.js';
 import { reportFigures } from './support/figures.js';
-import { postEvent, TOOLS } from './support/hostile.js';
+import { anyToolArguments, postEvent, TOOLS } from './support/hostile.js';
 import { startRig } from './support/load.js';
 import { call, connectOverHttp, postRaw, toolCallBody } from './support/mcp.js';
 import { auditConsistency, scanTable } from './support/state-audit.js';
@@ -155,7 +155,7 @@ describe('Security: isolation while two owners work at once', () => {
               const tool = TOOLS[(turn + i) % TOOLS.length] as string;
               const [mine, probe] = await Promise.all([
                 converse(owner.client, email, `${owner.name} turn ${turn}`),
-                call(owner.client, tool, { client_email: target, message: 'probe' }),
+                call(owner.client, tool, anyToolArguments(target, 'probe')),
               ]);
               own.push(codeOf(mine));
               probes.push(codeOf(probe));

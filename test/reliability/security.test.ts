@@ -14,7 +14,7 @@ import {
   startAuthRig,
 } from './support/auth-rig.js';
 import { reportFigures } from './support/figures.js';
-import { internalDetails, postEvent, TOOLS } from './support/hostile.js';
+import { anyToolArguments, internalDetails, postEvent, TOOLS } from './support/hostile.js';
 import { type LoadRig, startRig } from './support/load.js';
 import { call, connectOverHttp, postRaw, toolCallBody } from './support/mcp.js';
 import { scanTable, storedItem } from './support/state-audit.js';
@@ -279,13 +279,7 @@ describe('Security (fast): per-owner isolation of client emails', () => {
       for (const tool of TOOLS) {
         attempts.push({
           tool,
-          // feedback_id and rating let submit-agent-feedback reach the owner check; others ignore them.
-          outcome: await call(bob, tool, {
-            client_email: variant,
-            message: 'hijack',
-            feedback_id: 'hijack-1',
-            rating: 'BAD',
-          }),
+          outcome: await call(bob, tool, anyToolArguments(variant, 'hijack')),
         });
       }
     }

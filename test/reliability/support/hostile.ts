@@ -7,6 +7,17 @@ import { type FunctionUrlHandler, lambdaContext } from '../../../local/function-
 /** The server's tools and a few real MCP methods, so generated calls often get deep. */
 export const TOOLS = TOOL_NAMES;
 
+/**
+ * Arguments that pass every tool's input schema (each ignores what it does not take), so a probe
+ * of another owner's email reaches the owner check instead of stopping at [INVALID_INPUT].
+ */
+export const anyToolArguments = (clientEmail: string, message: string) => ({
+  client_email: clientEmail,
+  message,
+  feedback_id: 'probe-1',
+  rating: 'BAD',
+});
+
 const METHODS = [
   'initialize',
   'ping',
