@@ -49,7 +49,7 @@ function notASuccess(outcome: ToolOutcome): string | undefined {
 
 /**
  * Drives the Inspector web UI in headless Chromium against each target: add the server by hand,
- * connect (Legacy era), list the six tools, then a conversation through the UI —
+ * connect (Legacy era), list every registered tool, then a conversation through the UI —
  * complete-agentforce-conversation, get-session-status, end-agent-session, and a
  * send-message-to-agent that must show a Tool Error with `[NO_SESSION]` — checking the text
  * block and the Structured Output panel the page shows. With `eras`, Auto and Modern must connect
@@ -200,7 +200,7 @@ async function conversationChecks(
 ): Promise<void> {
   const { phase } = target;
 
-  await step(phase, 'Tools screen lists the six tools', async () => {
+  await step(phase, `Tools screen lists the ${TOOL_NAMES.length} tools`, async () => {
     const { count, missing } = await browser.tools(TOOL_NAMES);
     return {
       ok: count === TOOL_NAMES.length && missing.length === 0,
