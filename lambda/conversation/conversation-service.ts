@@ -129,16 +129,11 @@ export class ConversationService {
     return this.#withLease<TurnOutcome>(caller, signal, async (lease) => {
       const sessionId = lease.record.sessionId;
       if (!sessionId) throw new NoSessionError(caller.clientEmail);
-      const turn = await this.#deps.agentforce.sendMessage({
-        sessionId,
-        sequenceId: lease.sequenceId,
-        text,
-        ...sent(variables.message),
-        signal,
-      });
+      const sequenceId = nextSequenceId(lease.sequenceId, this.#now());
+      const turn = await this.#send(sessionId, sequenceId, text, variables, signal);
       return {
-        patch: { lastTurnAt: this.#now() },
-        value: { sessionId, sequenceId: lease.sequenceId, messages: turn.messages },
+        patch: { lastTurnAt: this.#now(), lastSequenceId: sequenceId },
+        value: { sessionId, sequenceId, messages: turn.messages },
         answered: true,
       };
     });
@@ -160,16 +155,11 @@ export class ConversationService {
       const existing = lease.record.sessionId;
       if (existing) {
         try {
-          const turn = await this.#deps.agentforce.sendMessage({
-            sessionId: existing,
-            sequenceId: lease.sequenceId,
-            text,
-            ...sent(variables.message),
-            signal,
-          });
+          const sequenceId = nextSequenceId(lease.sequenceId, this.#now());
+          const turn = await this.#send(existing, sequenceId, text, variables, signal);
           return {
-            patch: { lastTurnAt: this.#now(), authenticatedAt },
-            value: { sessionId: existing, sequenceId: lease.sequenceId, messages: turn.messages },
+            patch: { lastTurnAt: this.#now(), lastSequenceId: sequenceId, authenticatedAt },
+            value: { sessionId: existing, sequenceId, messages: turn.messages },
             answered: true,
           };
         } catch (err) {
@@ -182,7 +172,7 @@ export class ConversationService {
       const started = await this.#start(signal, existing ? { session: null } : {}, variables);
       const startedAt = this.#now();
       const session = { sessionId: started.sessionId, agentId: this.#deps.agentId, startedAt };
-      const firstSequenceId = 1;
+      const firstSequenceId = nextSequenceId(1, startedAt);
       if (signal.aborted) {
         // The start answered inside its grace, after the deadline: keep the session, send nothing.
         throw new FailedWithPatch(new TurnNotSentError(caller.clientEmail), {
@@ -272,6 +262,32 @@ export class ConversationService {
         value: sessionId ? { endedSessionId: sessionId } : {},
       };
     });
+  }
+
+  /**
+   * Sends one turn. A failure other than "session gone" may still have reached the agent, so the
+   * id is recorded as used either way: ids may skip, never repeat.
+   */
+  async #send(
+    sessionId: string,
+    sequenceId: number,
+    text: string,
+    variables: CallVariables,
+    signal: AbortSignal
+  ) {
+    try {
+      return await this.#deps.agentforce.sendMessage({
+        sessionId,
+        sequenceId,
+        text,
+        ...sent(variables.message),
+        signal,
+      });
+    } catch (err) {
+      throw err instanceof SessionNotFoundError
+        ? err
+        : new FailedWithPatch(err, { lastSequenceId: sequenceId });
+    }
   }
 
   async #endUpstream(sessionId: string, signal: AbortSignal): Promise<void> {
@@ -403,6 +419,16 @@ interface Outcome<T> {
   readonly value: T;
   /** The agent processed a message and `value` holds its answer: delivered whatever the store did. */
   readonly answered?: boolean;
+}
+
+/**
+ * A turn's sequence id: `max(now, floor)`, where `floor` is the last id used plus one (reserved
+ * with the lease). At least the clock, as every Salesforce-written client sends (`Date.now()`), so
+ * ids keep increasing when our record of a session that still lives upstream is lost or rewritten
+ * lower; and above the last id, so they keep increasing when the clock steps back.
+ */
+export function nextSequenceId(floor: number, now: number): number {
+  return Math.max(Math.trunc(now), floor);
 }
 
 /** A signal that aborts `graceMs` after `signal` does (with its reason). */

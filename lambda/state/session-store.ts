@@ -5,8 +5,12 @@
  * Invariants every adapter keeps:
  * - a record's `owner` is set on first write and never changes; a different caller gets `OwnerMismatchError`;
  * - at most one lease per record is live; a lease whose holder died expires by itself at `leaseExpiresAt`;
- * - `acquireLease` takes the next sequence id atomically with the lease, so sequence ids of one session
- *   are strictly increasing whatever the concurrency;
+ * - `acquireLease` reserves `lastSequenceId + 1` atomically with the lease (stored as the new
+ *   `lastSequenceId`) and hands it out as `Lease.sequenceId`, the floor of the turn's id; the
+ *   holder sends `max(now, floor)` and stores the id it used with `release` (`lastSequenceId`), so
+ *   `lastSequenceId` only grows while a session lives and ids of one session are strictly
+ *   increasing whatever the concurrency (the lease serialises turns; a holder that died leaves at
+ *   least the floor stored, and its successor's clock is past the dead lease's expiry);
  * - acquire and release are idempotent under retries and late answers: a retried acquire whose first
  *   try took the lease returns that lease; releasing a lease again returns the record; an acquire
  *   whose outcome was unknown is cleaned up, and a copy of it that lands later never takes the lease;
@@ -25,7 +29,10 @@ export interface SessionRecord {
   readonly agentId?: string;
   /** Epoch ms when the session was started. */
   readonly sessionStartedAt?: number;
-  /** Last sequence id handed out for `sessionId` (0 right after the session starts). */
+  /**
+   * Last sequence id used (or reserved) for `sessionId`: epoch ms of the turn or more (0 right after
+   * the session starts).
+   */
   readonly lastSequenceId: number;
   /** Epoch ms of the last completed turn. */
   readonly lastTurnAt?: number;
@@ -42,7 +49,10 @@ export interface Lease {
   readonly leaseId: string;
   /** The record as it is with this lease held (after the sequence id was taken). */
   readonly record: SessionRecord;
-  /** The sequence id reserved for this turn: `record.lastSequenceId`. Meaningless without a session. */
+  /**
+   * The floor of this turn's sequence id, reserved with the lease: the last id plus one
+   * (`record.lastSequenceId`). The turn sends `max(now, sequenceId)`. Meaningless without a session.
+   */
   readonly sequenceId: number;
 }
 
@@ -68,7 +78,7 @@ export interface ReleasePatch {
     readonly agentId: string;
     readonly startedAt: number;
   } | null;
-  /** Overrides the stored last sequence id (e.g. 1 after a new session's first turn). */
+  /** Overrides the stored last sequence id: the id a turn actually sent (`max(now, floor)`). */
   readonly lastSequenceId?: number;
   /** Epoch ms of a completed turn. */
   readonly lastTurnAt?: number;
@@ -80,8 +90,9 @@ export interface ReleasePatch {
  * @example
  * const lease = await store.acquireLease(email, owner, { leaseMs: 50_000, waitMs: 20_000, signal });
  * try {
- *   const reply = await agentforce.sendMessage({ sessionId: lease.record.sessionId!, sequenceId: lease.sequenceId, ... });
- *   await store.release(lease, { lastTurnAt: Date.now() });
+ *   const sequenceId = Math.max(Date.now(), lease.sequenceId);
+ *   const reply = await agentforce.sendMessage({ sessionId: lease.record.sessionId!, sequenceId, ... });
+ *   await store.release(lease, { lastTurnAt: Date.now(), lastSequenceId: sequenceId });
  * } catch (err) {
  *   await store.release(lease, {});
  *   throw err;
@@ -93,8 +104,8 @@ export interface SessionStore {
   /** Creates the record if needed, checks ownership, and stamps `authenticatedAt`. */
   recordAuthentication(clientEmail: string, owner: string, now: number): Promise<SessionRecord>;
   /**
-   * Takes the record's lease (creating the record if needed) and the next sequence id in one
-   * atomic write. Waits with jittered backoff while another holder has a live lease.
+   * Takes the record's lease (creating the record if needed) and reserves the next sequence id's
+   * floor (`lastSequenceId + 1`) in one atomic write. Waits with jittered backoff while another holder has a live lease.
    * @throws LeaseBusyError when the lease cannot be had within `waitMs` (or `signal` aborts)
    * @throws OwnerMismatchError when the record belongs to another caller
    */

@@ -165,6 +165,30 @@ describe('Class: ConversationService', () => {
       expect(second.messages.length).toBeGreaterThan(0);
     });
 
+    it("sends max(now, last + 1) as sequence ids, as Salesforce's own clients send Date.now()", async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      await service.createSession(caller, signal());
+      const startedAt = now();
+      const first = await service.sendMessage(caller, 'One', signal());
+      const second = await service.sendMessage(caller, 'Two', signal());
+      expect(first.sequenceId).toBeGreaterThanOrEqual(startedAt);
+      expect(second.sequenceId).toBeGreaterThan(first.sequenceId);
+      expect((await store.get(caller.clientEmail))?.lastSequenceId).toBe(second.sequenceId);
+    });
+
+    it('keeps ids increasing when the clock falls behind the last id sent', async () => {
+      const caller = { clientEmail: email(), owner: OWNER };
+      const { sessionId } = await service.createSession(caller, signal());
+      const first = await service.sendMessage(caller, 'One', signal());
+      skew = -60_000;
+      const second = await service.sendMessage(caller, 'Two', signal());
+      expect(second.sequenceId).toBe(first.sequenceId + 1);
+      expect(sim.counters.sequenceIds.get(sessionId)).toEqual([
+        first.sequenceId,
+        second.sequenceId,
+      ]);
+    });
+
     it('forgets a session that expired upstream so the next converse starts a new one', async () => {
       const caller = { clientEmail: email(), owner: OWNER };
       const { sessionId } = await service.createSession(caller, signal());
@@ -334,14 +358,14 @@ describe('Class: ConversationService', () => {
     it('returns the reply of a turn the agent answered even when no release outcome is known', async () => {
       // Prepare
       const caller = { clientEmail: email(), owner: OWNER };
-      await service.converse(caller, 'first', signal());
+      const first = await service.converse(caller, 'first', signal());
       faulty.alwaysUnknown = true;
 
       // Act
       const turn = await service.converse(caller, 'second', AbortSignal.timeout(300));
 
       // Assess
-      expect(turn.sequenceId).toBe(2);
+      expect(turn.sequenceId).toBeGreaterThan(first.sequenceId);
       expect(turn.messages.length).toBeGreaterThan(0);
     });
   });

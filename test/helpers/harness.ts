@@ -37,19 +37,24 @@ export const MCP_URL = 'http://127.0.0.1:3000/mcp';
 
 /**
  * Starts a simulator, creates a fresh table in the shared DynamoDB Local, and builds the handler
- * through the production composition root with `env` on top of test defaults.
+ * through the production composition root with `env` on top of test defaults. With `reuse`, the
+ * new handler runs over another harness's simulator and table instead (a container restart); its
+ * `close` leaves them to their owner.
  */
 export async function startHarness(
   options: {
     env?: Record<string, string>;
     simulator?: SimulatorOptions;
     overrides?: DependencyOverrides;
+    reuse?: Pick<Harness, 'simulator' | 'tableName'>;
   } = {}
 ): Promise<Harness> {
   const endpoint = inject('dynamoDbEndpoint');
-  const simulator = await startSimulator({ latencyMs: 0, ...options.simulator });
-  const tableName = `sessions-${randomUUID()}`;
-  await createSessionTable(endpoint, tableName);
+  const { reuse } = options;
+  const simulator =
+    reuse?.simulator ?? (await startSimulator({ latencyMs: 0, ...options.simulator }));
+  const tableName = reuse?.tableName ?? `sessions-${randomUUID()}`;
+  if (!reuse) await createSessionTable(endpoint, tableName);
   const config = loadConfig({
     TABLE_NAME: tableName,
     SALESFORCE_SERVER_URL: simulator.url,
@@ -90,7 +95,7 @@ export async function startHarness(
     async close() {
       await Promise.all(clients.map((client) => client.close()));
       documentClient.destroy();
-      await simulator.close();
+      if (!reuse) await simulator.close();
     },
   };
 }

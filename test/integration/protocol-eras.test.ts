@@ -77,8 +77,7 @@ async function holdConversation(client: Client) {
     turns.push(result.structuredContent as Record<string, unknown>);
   }
   const [first, second] = turns;
-  expect(first?.sequence_id).toBe(1);
-  expect(second?.sequence_id).toBe(2);
+  expect(second?.sequence_id).toBeGreaterThan(first?.sequence_id as number);
   expect(second?.session_id).toBe(first?.session_id);
   expect(second?.reply).toContain('And on Sundays?');
 }

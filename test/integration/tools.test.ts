@@ -19,6 +19,7 @@ describe('Tool: complete-agentforce-conversation', () => {
   it('starts a session on first use and reuses it on the next call', async () => {
     // Prepare
     const clientEmail = email();
+    const startedAt = Date.now();
 
     // Act
     const first = await callTool(client, 'complete-agentforce-conversation', {
@@ -36,12 +37,16 @@ describe('Tool: complete-agentforce-conversation', () => {
     const b = second.structuredContent as Record<string, unknown>;
     expect(a.session_created).toBe(true);
     expect(a.greeting).not.toBe('');
-    expect(a.sequence_id).toBe(1);
+    // Salesforce's own clients send Date.now(); ours sends max(now, last + 1).
+    expect(a.sequence_id).toBeGreaterThanOrEqual(startedAt);
     expect(a.reply).toContain('What are your opening hours?');
     expect(b.session_created).toBe(false);
     expect(b.session_id).toBe(a.session_id);
-    expect(b.sequence_id).toBe(2);
-    expect(harness.simulator.counters.sequenceIds.get(a.session_id as string)).toEqual([1, 2]);
+    expect(b.sequence_id).toBeGreaterThan(a.sequence_id as number);
+    expect(harness.simulator.counters.sequenceIds.get(a.session_id as string)).toEqual([
+      a.sequence_id,
+      b.sequence_id,
+    ]);
     expect(textOf(second)).toContain('And on Sundays?');
   });
 
@@ -66,7 +71,9 @@ describe('Tool: complete-agentforce-conversation', () => {
     expect(result.isError).toBeFalsy();
     expect(content.session_created).toBe(true);
     expect(content.session_id).not.toBe(expiredId);
-    expect(content.sequence_id).toBe(1);
+    expect(content.sequence_id).toBeGreaterThan(
+      (first.structuredContent as Record<string, number>).sequence_id as number
+    );
   });
 
   it('returns every message of a multi-message turn, typed and flat', async () => {
@@ -93,6 +100,7 @@ describe('Tools: step by step', () => {
   it('authenticates, creates a session, sends, reports status and ends the session', async () => {
     // Prepare
     const clientEmail = email();
+    const startedAt = Date.now();
 
     // Act
     const auth = await callTool(client, 'authenticate', { client_email: clientEmail });
@@ -109,12 +117,13 @@ describe('Tools: step by step', () => {
     expect((auth.structuredContent as Record<string, unknown>).authenticated).toBe(true);
     const sessionId = (created.structuredContent as Record<string, unknown>).session_id;
     expect(typeof sessionId).toBe('string');
-    expect((sent.structuredContent as Record<string, unknown>).sequence_id).toBe(1);
+    const sequenceId = (sent.structuredContent as Record<string, unknown>).sequence_id;
+    expect(sequenceId).toBeGreaterThanOrEqual(startedAt);
     expect(status.structuredContent).toMatchObject({
       authenticated: true,
       has_session: true,
       session_id: sessionId,
-      last_sequence_id: 1,
+      last_sequence_id: sequenceId,
       likely_expired: false,
     });
     expect(ended.structuredContent).toMatchObject({ ended: true, session_id: sessionId });
@@ -230,7 +239,7 @@ describe('Tools: input validation', () => {
 
   it('normalises the email so case does not split a conversation', async () => {
     const base = email();
-    await callTool(client, 'complete-agentforce-conversation', {
+    const lower = await callTool(client, 'complete-agentforce-conversation', {
       client_email: base,
       message: 'One',
     });
@@ -238,7 +247,12 @@ describe('Tools: input validation', () => {
       client_email: base.toUpperCase(),
       message: 'Two',
     });
-    expect(upper.structuredContent).toMatchObject({ client_email: base, sequence_id: 2 });
+    const first = lower.structuredContent as Record<string, unknown>;
+    expect(upper.structuredContent).toMatchObject({
+      client_email: base,
+      session_id: first.session_id,
+      session_created: false,
+    });
   });
 });
 
@@ -317,7 +331,13 @@ describe('Tools: concurrency', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(new Set(seen).size).toBe(50);
     expect(harness.simulator.counters.refusedBusy).toBe(refusedBefore);
+    const answered = results.map(
+      (r) => (r.structuredContent as Record<string, number>).sequence_id
+    );
+    expect([...answered].sort((a, b) => (a as number) - (b as number))).toEqual(seen);
     const status = await callTool(client, 'get-session-status', { client_email: clientEmail });
-    expect((status.structuredContent as Record<string, unknown>).last_sequence_id).toBe(50);
+    expect((status.structuredContent as Record<string, unknown>).last_sequence_id).toBe(
+      seen.at(-1)
+    );
   });
 });

@@ -130,17 +130,56 @@ if (conversationTools.sort().join() !== [...TOOL_NAMES].sort().join()) {
   throw new Error('test/interop/run.ts: conversation() must call every registered tool');
 }
 
+/** When this run started: every sequence id it sees is an epoch-ms id taken after it (issue 14). */
+const RUN_STARTED_AT = Date.now();
+
+/** A field that is checked against earlier results rather than a fixed value. */
+interface Check {
+  readonly want: string;
+  readonly test: (value: unknown, earlier: Earlier) => boolean;
+}
+const check = (want: string, test: Check['test']): Check => ({ want, test });
+const sentId = (earlier: Earlier) => earlier['send-message-to-agent']?.sequence_id;
+
+/** Sequence ids as Salesforce's own clients send them: epoch ms of this run, strictly increasing. */
+function increasingFromNow(ids: readonly unknown[]): boolean {
+  return ids.every(
+    (id, i) =>
+      typeof id === 'number' && id >= RUN_STARTED_AT && (i === 0 || id > (ids[i - 1] as number))
+  );
+}
+
 /** What a successful call's structured content must show, beyond matching the schema. */
 const EXPECTED_CONTENT: Readonly<Record<string, Record<string, unknown>>> = {
   authenticate: { authenticated: true },
   'create-agent-session': {},
-  'send-message-to-agent': { sequence_id: 1 },
+  'send-message-to-agent': {
+    sequence_id: check('an epoch-ms id of this run', (id) => increasingFromNow([id])),
+  },
   // A new Inspector process, a new MCP connection: the state must come from DynamoDB.
-  'get-session-status': { has_session: true, last_sequence_id: 1 },
+  'get-session-status': {
+    has_session: true,
+    last_sequence_id: check('the id send-message-to-agent sent', (id, e) => id === sentId(e)),
+  },
   'submit-agent-feedback': { submitted: true },
-  'complete-agentforce-conversation': { session_created: false, sequence_id: 2 },
+  'complete-agentforce-conversation': {
+    session_created: false,
+    sequence_id: check('above the id send-message-to-agent sent', (id, e) =>
+      increasingFromNow([sentId(e), id])
+    ),
+  },
   'end-agent-session': { ended: true },
 };
+
+function meets(expected: unknown, value: unknown, earlier: Earlier): boolean {
+  const isCheck = typeof expected === 'object' && expected !== null && 'test' in expected;
+  return isCheck ? (expected as Check).test(value, earlier) : value === expected;
+}
+
+function wanted(expected: unknown): string {
+  const isCheck = typeof expected === 'object' && expected !== null && 'want' in expected;
+  return isCheck ? (expected as Check).want : JSON.stringify(expected);
+}
 
 function short(text: string | undefined, max = 160): string {
   const flat = (text ?? '').replace(/\s+/g, ' ').trim();
@@ -216,13 +255,12 @@ async function inspectorCalls(
       ...base,
     });
     const content = run.result?.structuredContent as Record<string, unknown> | undefined;
-    earlier[tool] = content;
     const required =
       (tools.find((candidate) => candidate.name === tool)?.outputSchema as { required?: string[] })
         ?.required ?? [];
     const missing = required.filter((key) => content?.[key] === undefined);
     const wrong = Object.entries(EXPECTED_CONTENT[tool] ?? {}).filter(
-      ([key, value]) => content?.[key] !== value
+      ([key, value]) => !meets(value, content?.[key], earlier)
     );
     const ok =
       run.command.code === INSPECTOR_EXIT.ok &&
@@ -236,14 +274,13 @@ async function inspectorCalls(
     else if (missing.length > 0) detail = `missing ${missing.join(', ')}`;
     else if (wrong.length > 0)
       detail = wrong
-        .map(
-          ([key, value]) => `${key}=${JSON.stringify(content[key])}, want ${JSON.stringify(value)}`
-        )
+        .map(([key, value]) => `${key}=${JSON.stringify(content[key])}, want ${wanted(value)}`)
         .join('; ');
     else
       detail = Object.entries(EXPECTED_CONTENT[tool] ?? {})
-        .map(([k, v]) => `${k}=${v}`)
+        .map(([k]) => `${k}=${content[k]}`)
         .join(', ');
+    earlier[tool] = content;
     record({ phase, check: `Inspector tools/call ${tool}`, ok, ms: run.command.ms, detail });
   }
 }
@@ -298,7 +335,8 @@ async function sdkV2Conversation(phase: string, url: string, mode: V2Mode, expec
       era === (expectedEra === 'auto' ? 'modern' : expectedEra) &&
       valid &&
       failed.length === 0 &&
-      sequence.join() === '1,2';
+      sequence.length === 2 &&
+      increasingFromNow(sequence);
     detail = `era ${era} ${client.getNegotiatedProtocolVersion()}; ${exchanges.length} HTTP requests, ${failed.length} failed; sequence ${sequence.join(',')}; schema ${valid ? 'ok' : 'MISMATCH'}`;
   } catch (err) {
     detail = short(String(err), 200);
@@ -401,7 +439,7 @@ async function thirdPartyConversation(
     const era = exchanges.some((e) => e.body.includes('"server/discover"') && e.status === 200)
       ? 'modern'
       : 'legacy';
-    ok = valid && failed.length === 0 && sequence.join() === '1,2';
+    ok = valid && failed.length === 0 && sequence.length === 2 && increasingFromNow(sequence);
     detail = `era ${era}; ${exchanges.length} HTTP requests, ${failed.length} failed; sequence ${sequence.join(',')}; schema ${valid ? 'ok' : 'MISMATCH'}`;
   } catch (err) {
     detail = short(String(err), 200);

@@ -4,9 +4,19 @@ import { SecretsManagerCredentialsSource } from '../../lambda/secrets/credential
 import { faultyDocumentClient, faultySecretsManager } from './support/aws-faults.js';
 import { reportFigures } from './support/figures.js';
 import { type LoadRig, startRig } from './support/load.js';
+import type { Outcome } from './support/mcp.js';
 import { connectOverHttp } from './support/mcp.js';
 import { storedItem } from './support/state-audit.js';
-import { codeOf, converse, field, freshEmail, untilAnswered } from './support/turns.js';
+import {
+  acceptedIds,
+  codeOf,
+  converse,
+  field,
+  freshEmail,
+  idOf,
+  increasing,
+  untilAnswered,
+} from './support/turns.js';
 
 /*
  * Fast fault scenarios (part of `npm test`). Each states the outcome a caller can rely on; the
@@ -31,7 +41,7 @@ describe('Faults (fast): Salesforce tokens', () => {
   it('returns every turn of 6 concurrent conversations when all tokens expire mid-conversation, with one new token', async () => {
     // Prepare
     const emails = Array.from({ length: 6 }, email);
-    await Promise.all(emails.map((e) => converse(client, e, 'first question')));
+    const before = await Promise.all(emails.map((e) => converse(client, e, 'first question')));
     const tokensBefore = rig.harness.simulator.counters.tokenRequests;
 
     // Act
@@ -40,7 +50,9 @@ describe('Faults (fast): Salesforce tokens', () => {
 
     // Assess
     expect(after.map(codeOf)).toEqual(emails.map(() => 'ok'));
-    expect(after.map((o) => field(o, 'sequence_id'))).toEqual(emails.map(() => 2));
+    expect(after.map((o, i) => idOf(o) > idOf(before[i] as Outcome))).toEqual(
+      emails.map(() => true)
+    );
     expect(rig.harness.simulator.counters.tokenRequests - tokensBefore).toBe(1);
     expect(rig.harness.simulator.counters.refusedBusy).toBe(0);
   });
@@ -73,8 +85,10 @@ describe('Faults (fast): Salesforce tokens', () => {
     expect(itemDuring?.sessionId).toBe(sessionId);
     expect(field(after, 'session_id')).toBe(sessionId);
     expect(field(after, 'session_created')).toBe(false);
+    // The id the 401 carried is not reused: the next turn's is higher.
     const ids = rig.harness.simulator.counters.sequenceIds.get(String(sessionId));
-    expect(ids).toEqual([1, 3]);
+    expect(ids).toEqual([idOf(first), idOf(after)]);
+    expect(idOf(after)).toBeGreaterThan(sentDuring[0]?.sequenceId ?? Number.POSITIVE_INFINITY);
     expect((await storedItem(rig.harness.tableName, clientEmail))?.lastSequenceId).toBe(
       ids?.at(-1)
     );
@@ -111,21 +125,22 @@ describe('Faults (fast): Agent API 429 and 503', () => {
     // Act
     const outcome = await converse(client, clientEmail, 'two');
 
-    // Assess
-    expect(field(outcome, 'sequence_id')).toBe(2);
+    // Assess: the retries resend the same id; the simulator accepted it once.
+    const id = idOf(outcome);
+    expect(id).toBeGreaterThan(idOf(first));
     const attempts = rig.upstream.sent.slice(sentBefore);
     expect(attempts.map((t) => [t.sequenceId, t.status])).toEqual([
-      [2, 429],
-      [2, 503],
-      [2, 200],
+      [id, 429],
+      [id, 503],
+      [id, 200],
     ]);
-    expect(rig.harness.simulator.counters.sequenceIds.get(sessionId)).toEqual([1, 2]);
+    expect(rig.harness.simulator.counters.sequenceIds.get(sessionId)).toEqual([idOf(first), id]);
   });
 
   it('returns RATE_LIMITED at once when Retry-After is longer than the budget, then resumes', async () => {
     // Prepare
     const clientEmail = email();
-    await converse(client, clientEmail, 'one');
+    const first = await converse(client, clientEmail, 'one');
     rig.harness.simulator.injectFault({
       route: 'message',
       status: 429,
@@ -143,7 +158,7 @@ describe('Faults (fast): Agent API 429 and 503', () => {
     expect(codeOf(limited)).toBe('RATE_LIMITED');
     expect(limited.kind === 'tool-error' && limited.text).toMatch(/Retry in 30 seconds/);
     expect(elapsed).toBeLessThan(10_000);
-    expect(field(after, 'sequence_id')).toBe(3);
+    expect(idOf(after)).toBeGreaterThan(idOf(first));
   });
 
   it('returns UPSTREAM_UNAVAILABLE when 503s outlast the retries, and the next turn takes a higher id', async () => {
@@ -159,15 +174,20 @@ describe('Faults (fast): Agent API 429 and 503', () => {
 
     // Assess
     expect(codeOf(failed)).toBe('UPSTREAM_UNAVAILABLE');
-    expect(field(after, 'sequence_id')).toBe(3);
-    expect(rig.harness.simulator.counters.sequenceIds.get(sessionId)).toEqual([1, 3]);
-    expect((await storedItem(rig.harness.tableName, clientEmail))?.lastSequenceId).toBe(3);
+    const accepted = acceptedIds(rig.upstream.sent, sessionId);
+    expect(accepted).toEqual([idOf(first), idOf(after)]);
+    // The failed turn's id (sent three times) is not reused: the next one is above it.
+    const failedIds = rig.upstream.sent.filter((t) => t.status === 503).map((t) => t.sequenceId);
+    expect(idOf(after)).toBeGreaterThan(Math.max(...failedIds));
+    expect((await storedItem(rig.harness.tableName, clientEmail))?.lastSequenceId).toBe(
+      idOf(after)
+    );
   });
 
   it('returns a tool error for a connection cut mid-request and does not resend the turn', async () => {
     // Prepare
     const clientEmail = email();
-    await converse(client, clientEmail, 'one');
+    const first = await converse(client, clientEmail, 'one');
     rig.harness.simulator.injectFault({ route: 'message', status: 'network', times: 1 });
     const sentBefore = rig.upstream.sent.length;
 
@@ -177,8 +197,10 @@ describe('Faults (fast): Agent API 429 and 503', () => {
 
     // Assess
     expect(codeOf(cut)).toBe('UPSTREAM_UNAVAILABLE');
-    expect(rig.upstream.sent.slice(sentBefore).map((t) => t.sequenceId)).toEqual([2, 3]);
-    expect(field(after, 'sequence_id')).toBe(3);
+    const sent = rig.upstream.sent.slice(sentBefore).map((t) => t.sequenceId);
+    expect(sent).toHaveLength(2);
+    expect(sent.at(-1)).toBe(idOf(after));
+    expect(increasing([idOf(first), ...sent])).toBe(true);
   });
 });
 
@@ -193,8 +215,8 @@ describe('Faults (fast): a holder that dies with the lease', () => {
       const clientEmail = email();
       const first = await converse(client, clientEmail, 'one');
       const sessionId = String(field(first, 'session_id'));
-      // A Lambda that took the lease (and sequence id 2) and then died before sending or releasing.
-      await rig.harness.deps.store.acquireLease(clientEmail, 'anonymous', {
+      // A Lambda that took the lease (and reserved an id) and then died before sending or releasing.
+      const dead = await rig.harness.deps.store.acquireLease(clientEmail, 'anonymous', {
         leaseMs: LEASE.leaseMs,
         waitMs: 0,
       });
@@ -209,11 +231,12 @@ describe('Faults (fast): a holder that dies with the lease', () => {
       expect(new Set(next.refusals)).toEqual(new Set(['BUSY']));
       expect(recoveredMs).toBeGreaterThanOrEqual(LEASE.leaseMs - 50);
       expect(recoveredMs).toBeLessThan(LEASE.leaseMs + 3_500);
-      expect(field(next.outcome, 'sequence_id')).toBe(3);
-      expect(rig.harness.simulator.counters.sequenceIds.get(sessionId)).toEqual([1, 3]);
+      const id = idOf(next.outcome);
+      expect(id).toBeGreaterThan(dead.sequenceId);
+      expect(rig.harness.simulator.counters.sequenceIds.get(sessionId)).toEqual([idOf(first), id]);
       expect(await storedItem(rig.harness.tableName, clientEmail)).toMatchObject({
         sessionId,
-        lastSequenceId: 3,
+        lastSequenceId: id,
       });
       expect((await storedItem(rig.harness.tableName, clientEmail))?.leaseId).toBeUndefined();
       reportFigures('fault (fast): dead lease holder', {
@@ -245,7 +268,7 @@ describe('Faults (fast): DynamoDB throttled', () => {
   it('returns STATE_UNAVAILABLE without calling the agent while DynamoDB throttles, then recovers', async () => {
     // Prepare
     const clientEmail = email();
-    await converse(client, clientEmail, 'one');
+    const first = await converse(client, clientEmail, 'one');
     const sentBefore = rig.upstream.sent.length;
     dynamo.faults.throttleUpdates = 1;
 
@@ -258,8 +281,10 @@ describe('Faults (fast): DynamoDB throttled', () => {
     expect(codeOf(throttledTurn)).toBe('STATE_UNAVAILABLE');
     expect(throttledTurn.kind === 'tool-error' && throttledTurn.text).toMatch(/nothing was sent/);
     expect(sentDuring).toBe(0);
-    expect(field(after, 'sequence_id')).toBe(2);
-    expect((await storedItem(rig.harness.tableName, clientEmail))?.lastSequenceId).toBe(2);
+    expect(idOf(after)).toBeGreaterThan(idOf(first));
+    expect((await storedItem(rig.harness.tableName, clientEmail))?.lastSequenceId).toBe(
+      idOf(after)
+    );
   });
 });
 
@@ -304,7 +329,9 @@ describe('Faults (fast): Secrets Manager unavailable', () => {
     expect(itemDuring?.leaseId).toBeUndefined();
     expect(itemDuring?.sessionId).toBeUndefined();
     expect(field(after, 'session_created')).toBe(true);
-    expect(field(after, 'sequence_id')).toBe(1);
+    expect(
+      rig.harness.simulator.counters.sequenceIds.get(String(field(after, 'session_id')))
+    ).toEqual([idOf(after)]);
     expect(rig.harness.simulator.counters.sessionsStarted).toBe(1);
   });
 
@@ -312,7 +339,7 @@ describe('Faults (fast): Secrets Manager unavailable', () => {
     // Prepare
     const clientEmail = email();
     secrets.state.down = false;
-    await converse(client, clientEmail, 'one');
+    const first = await converse(client, clientEmail, 'one');
     secrets.state.down = true;
     const callsBefore = secrets.state.calls;
 
@@ -322,8 +349,7 @@ describe('Faults (fast): Secrets Manager unavailable', () => {
     const refreshed = await converse(client, clientEmail, 'three');
 
     // Assess
-    expect(field(warm, 'sequence_id')).toBe(2);
-    expect(field(refreshed, 'sequence_id')).toBe(3);
+    expect(increasing([idOf(first), idOf(warm), idOf(refreshed)])).toBe(true);
     expect(secrets.state.calls).toBe(callsBefore);
   });
 });

@@ -182,6 +182,23 @@ describe('Function: startSimulator', () => {
       expect(sim.counters.sequenceIds.get(sessionId)).toEqual([1, 3, 3, 2]);
     });
 
+    it('accepts epoch-ms ids in strict mode, as Salesforce clients send, and refuses one that goes back', async () => {
+      // Prepare
+      sim.configure({ sequenceIdMode: 'strict' });
+      const now = Date.now();
+
+      // Act: a counter-style id after clock ids (a reset record) must be refused, as a repeat is.
+      const clock = await postMessage(sim, token, sessionId, 'one', { sequenceId: now });
+      const next = await postMessage(sim, token, sessionId, 'two', { sequenceId: String(now + 1) });
+      const repeat = await postMessage(sim, token, sessionId, 'three', { sequenceId: now + 1 });
+      const reset = await postMessage(sim, token, sessionId, 'four', { sequenceId: 1 });
+
+      // Assess
+      expect([clock.status, next.status, repeat.status, reset.status]).toEqual([
+        200, 200, 400, 400,
+      ]);
+    });
+
     it('answers 400 when sequenceId is missing or not numeric', async () => {
       // Act
       const res = await postMessage(sim, token, sessionId, 'hello', { sequenceId: 'abc' });

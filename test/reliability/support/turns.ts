@@ -45,3 +45,10 @@ export async function untilAnswered(
 /** Sequence ids Salesforce accepted (answered 200) in one session, in send order. */
 export const acceptedIds = (sent: readonly SentTurn[], sessionId: string): number[] =>
   sent.filter((t) => t.sessionId === sessionId && t.status === 200).map((t) => t.sequenceId);
+
+/** The sequence id a turn was answered with (epoch ms or more since issue 14). */
+export const idOf = (outcome: Outcome): number => Number(field(outcome, 'sequence_id'));
+
+/** Whether `ids` strictly increase. */
+export const increasing = (ids: readonly number[]): boolean =>
+  ids.every((id, i) => i === 0 || id > (ids[i - 1] as number));
