@@ -1,7 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
-import { agentIdSchema } from '../lambda/config.js';
+import { agentIdSchema, envSchema } from '../lambda/config.js';
 import { contextVariablesSetting } from '../lambda/conversation/context-variables.js';
 import { DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS } from '../lambda/shared/deadline.js';
 import { parseList } from '../lambda/shared/list.js';
@@ -20,6 +20,7 @@ export const SETTING_KEYS = [
   'bypassUser',
   'plainText',
   'agentVariables',
+  'maxSessionsPerTenant',
   'authMode',
   'allowedOrigins',
   'logLevel',
@@ -111,6 +112,7 @@ const settingsSchema = z.object({
     (value) => (value === undefined || typeof value === 'string' ? value : JSON.stringify(value)),
     contextVariablesSetting
   ),
+  maxSessionsPerTenant: envSchema.shape.MAX_SESSIONS_PER_TENANT,
   authMode: z.enum(['cognito', 'jwt', 'none']).default('cognito'),
   allowedOrigins: list.pipe(
     z.array(

@@ -171,6 +171,7 @@ export class McpServerStack extends Stack {
         ...(config.apiUrl === undefined ? {} : { SALESFORCE_API_URL: config.apiUrl }),
         SALESFORCE_BYPASS_USER: String(config.bypassUser),
         SALESFORCE_PLAIN_TEXT: String(config.plainText),
+        MAX_SESSIONS_PER_TENANT: String(config.maxSessionsPerTenant),
         ...(config.agentVariables.length === 0
           ? {}
           : { SALESFORCE_AGENT_VARIABLES: JSON.stringify(config.agentVariables) }),

@@ -1,4 +1,4 @@
-import type { InboundAuth } from './auth/index.js';
+import { type InboundAuth, NO_AUTH_TENANT, tenantOf } from './auth/index.js';
 import type { Config } from './config.js';
 import type { ConversationService } from './conversation/conversation-service.js';
 import {
@@ -149,8 +149,9 @@ export function createApp(deps: AppDependencies): App {
     const authOutcome = await auth.authorize(request);
     log.authRefused = !authOutcome.ok;
     if (!authOutcome.ok) return authOutcome.response;
-    const owner = authOutcome.principal.subject;
-    log.principal = owner === 'anonymous' ? owner : 'authenticated';
+    // Each tenant has its own namespace of client emails (and its own session cap).
+    const owner = tenantOf(auth.mode, authOutcome.principal);
+    log.principal = owner === NO_AUTH_TENANT ? 'anonymous' : 'authenticated';
 
     const message = await readMessage(request, config.limits.maxBodyBytes);
     if (message instanceof Response) return message;

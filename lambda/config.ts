@@ -42,6 +42,10 @@ export const envSchema = z.object({
   MAX_MESSAGE_CHARS: positiveInt(10_000, 100_000),
   MAX_BODY_BYTES: positiveInt(1_048_576, 6_000_000),
   SESSION_IDLE_MINUTES: positiveInt(10),
+  // Per tenant, so one OAuth client cannot take the org's whole (undocumented) session budget:
+  // 100 end users in a live conversation at once is a large single caller, and a tenant's roster
+  // of 1000 emails (at most 254 bytes each) stays well inside DynamoDB's 400 KB item limit.
+  MAX_SESSIONS_PER_TENANT: positiveInt(100, 1_000),
   // One day, the store's own default: a record outlives its Agentforce session (idle-expired after
   // minutes) only to keep `authenticatedAt` and the owner binding, and a week of end-user emails
   // buys nothing a day does not.
@@ -75,6 +79,7 @@ export interface Config {
     readonly maxMessageChars: number;
     readonly maxBodyBytes: number;
     readonly sessionIdleMs: number;
+    readonly maxSessionsPerTenant: number;
     readonly stateTtlSeconds: number;
   };
   readonly http: {
@@ -147,6 +152,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       maxMessageChars: e.MAX_MESSAGE_CHARS,
       maxBodyBytes: e.MAX_BODY_BYTES,
       sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      maxSessionsPerTenant: e.MAX_SESSIONS_PER_TENANT,
       stateTtlSeconds: e.STATE_TTL_HOURS * 3600,
     },
     http: { allowedOrigins: e.ALLOWED_ORIGINS, allowedHosts: e.ALLOWED_HOSTS },

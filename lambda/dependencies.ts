@@ -89,6 +89,7 @@ export function createDependencies(
     leaseMs: invocationBudgetMs(config.limits.toolDeadlineMs),
     leaseWaitMs: config.limits.leaseWaitMs,
     sessionIdleMs: config.limits.sessionIdleMs,
+    maxSessionsPerTenant: config.limits.maxSessionsPerTenant,
     ...(overrides.now ? { now: overrides.now } : {}),
   });
   const auth = createInboundAuth(config.auth, {

@@ -19,6 +19,7 @@ export type {
 } from './config.js';
 export { authEnvSchema, toAuthConfig } from './config.js';
 export { AuthConfigError, InboundAuthError } from './errors.js';
+export { NO_AUTH_TENANT, tenantOf } from './tenant.js';
 export type {
   AuthLogger,
   AuthOutcome,

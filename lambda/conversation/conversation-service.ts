@@ -8,7 +8,7 @@ import type {
 import { SessionNotFoundError } from '../agentforce/index.js';
 import { logger } from '../logger.js';
 import { SETTLE_GRACE_MS } from '../shared/deadline.js';
-import { LeaseLostError, OwnerMismatchError, StoreUnavailableError } from '../state/errors.js';
+import { LeaseLostError, StoreUnavailableError } from '../state/errors.js';
 import type { Lease, ReleasePatch, SessionRecord, SessionStore } from '../state/session-store.js';
 import { type CallVariables, NO_VARIABLES } from './context-variables.js';
 import {
@@ -24,7 +24,7 @@ const START_GRACE_MS = 1_000;
 const SETTLE_MAX_MS = 10_000;
 const SETTLE_BACKOFF_MS = 100;
 
-/** Who is asking: the normalised client email and the inbound principal that owns it. */
+/** Who is asking: the normalised client email and the caller's tenant (`tenantOf`), its namespace. */
 export interface Caller {
   readonly clientEmail: string;
   readonly owner: string;
@@ -46,6 +46,8 @@ export interface ConversationDependencies {
   readonly leaseWaitMs: number;
   /** Idle time after which a stored session is reported as likely expired upstream. */
   readonly sessionIdleMs: number;
+  /** Most live sessions one tenant may hold (`MAX_SESSIONS_PER_TENANT`). */
+  readonly maxSessionsPerTenant: number;
   readonly now?: () => number;
 }
 
@@ -79,6 +81,8 @@ export interface TurnOutcome {
 export class ConversationService {
   readonly #deps: ConversationDependencies;
   readonly #now: () => number;
+  /** Leases under which a session slot was claimed, so a start that came to nothing frees it. */
+  readonly #claimed = new WeakSet<Lease>();
 
   constructor(deps: ConversationDependencies) {
     this.#deps = deps;
@@ -102,7 +106,12 @@ export class ConversationService {
       const previous = lease.record.sessionId;
       if (previous) await this.#endUpstream(previous, signal);
       // The previous session is gone upstream: if no new one takes its place, forget it.
-      const started = await this.#start(signal, previous ? { session: null } : {}, variables);
+      const started = await this.#start(
+        lease,
+        signal,
+        previous ? { session: null } : {},
+        variables
+      );
       const now = this.#now();
       return {
         patch: {
@@ -169,7 +178,12 @@ export class ConversationService {
       }
       // A stored session that expired upstream is forgotten if no new one takes its place.
       // A new session gets the variables at start (where context variables are set), not again.
-      const started = await this.#start(signal, existing ? { session: null } : {}, variables);
+      const started = await this.#start(
+        lease,
+        signal,
+        existing ? { session: null } : {},
+        variables
+      );
       const startedAt = this.#now();
       const session = { sessionId: started.sessionId, agentId: this.#deps.agentId, startedAt };
       const firstSequenceId = nextSequenceId(1, startedAt);
@@ -216,8 +230,7 @@ export class ConversationService {
 
   /** Reads the client's state without calling Salesforce. */
   async status(caller: Caller): Promise<SessionStatus> {
-    const record = await this.#deps.store.get(caller.clientEmail);
-    if (record && record.owner !== caller.owner) throw new OwnerMismatchError(caller.clientEmail);
+    const record = await this.#deps.store.get(caller.clientEmail, caller.owner);
     const now = this.#now();
     const lastActivity = record?.lastTurnAt ?? record?.sessionStartedAt;
     return {
@@ -303,11 +316,22 @@ export class ConversationService {
   /**
    * Starts a session with a signal that outlives the tool deadline by `START_GRACE_MS`: a start is
    * the one call whose late answer cannot be repaired (an unknown session id cannot be ended), so
-   * it gets the grace rather than be abandoned at the deadline. `onFailure` is what to record if
-   * no session comes of it.
+   * it gets the grace rather than be abandoned at the deadline. The session is first counted
+   * against the tenant's cap (`SessionLimitError` at the cap, before anything is started).
+   * `onFailure` is what to record if no session comes of it.
    */
-  async #start(signal: AbortSignal, onFailure: ReleasePatch, variables: CallVariables) {
+  async #start(
+    lease: Lease,
+    signal: AbortSignal,
+    onFailure: ReleasePatch,
+    variables: CallVariables
+  ) {
     try {
+      await this.#deps.store.claimSessionSlot(lease, {
+        maxSessions: this.#deps.maxSessionsPerTenant,
+        idleMs: this.#deps.sessionIdleMs,
+      });
+      this.#claimed.add(lease);
       return await this.#deps.agentforce.startSession({
         agentId: this.#deps.agentId,
         bypassUser: this.#deps.bypassUser,
@@ -337,10 +361,12 @@ export class ConversationService {
     } catch (err) {
       const patch = patchAfterFailure(err);
       const settled = await this.#settle(lease, patch, signal);
+      await this.#freeSlotIfCleared(lease, patch, settled);
       if (patch.session) await this.#keepIfStored(patch.session.sessionId, settled);
       throw err instanceof FailedWithPatch ? err.cause : err;
     }
     const settled = await this.#settle(lease, outcome.patch, signal);
+    await this.#freeSlotIfCleared(lease, outcome.patch, settled);
     const started = outcome.patch.session;
     if (!started || settled.kind === 'saved') return outcome.value;
     const kept = await this.#keepIfStored(started.sessionId, settled);
@@ -352,6 +378,22 @@ export class ConversationService {
     }
     if (!kept) throw new SessionNotSavedError(caller.clientEmail, { cause: settled.error });
     return outcome.value;
+  }
+
+  /**
+   * Stops counting a session against the tenant's cap once the record certainly holds none: it was
+   * cleared, or a start this call counted came to nothing. Best effort: a member left behind is
+   * dropped when the roster is full (the record shows no session).
+   */
+  async #freeSlotIfCleared(lease: Lease, patch: ReleasePatch, settled: Settled): Promise<void> {
+    if (settled.kind !== 'saved') return;
+    const counted = this.#claimed.has(lease) || lease.record.sessionId !== undefined;
+    const cleared =
+      patch.session === null || (patch.session === undefined && !lease.record.sessionId);
+    if (!counted || !cleared) return;
+    await this.#deps.store
+      .freeSessionSlot(lease)
+      .catch(() => logger.warn('could not free a session slot; it is reclaimed at the cap'));
   }
 
   /**

@@ -21,7 +21,7 @@ import { CredentialsNotSetError, CredentialsUnavailableError } from '../secrets/
 import {
   LeaseBusyError,
   LeaseLostError,
-  OwnerMismatchError,
+  SessionLimitError,
   StoreUnavailableError,
 } from '../state/errors.js';
 import { InvalidToolInputError, ToolDeadlineError } from './errors.js';
@@ -141,11 +141,11 @@ export const ERROR_TABLE: ReadonlyMap<ErrorClass<Error>, ErrorRule> = new Map([
     message: () =>
       'Another call for this client took over while this one was running, so its result was not saved. Retry.',
   }),
-  entry(OwnerMismatchError, {
-    code: 'FORBIDDEN_CLIENT',
+  entry(SessionLimitError, {
+    code: 'SESSION_LIMIT',
     retry: 'change-call',
-    message: () =>
-      'This client_email is already in use by another caller of this server. Use the email of your own end user.',
+    message: (err) =>
+      `You already have ${err.limit} live agent sessions, the most this server allows per caller, so no new session was started and nothing was sent. End a session you no longer need with end-agent-session, or ask the administrator to raise MAX_SESSIONS_PER_TENANT.`,
   }),
   entry(RateLimitedError, {
     code: 'RATE_LIMITED',

@@ -19,7 +19,7 @@ export interface ToolSettings {
 
 /** Per request: who is calling, and this request's lifetime and log record. */
 export interface ToolRequest {
-  /** Owner of the client-email records this request may touch (inbound principal, or `anonymous`). */
+  /** The caller's tenant (`tenantOf`): the namespace of client emails this request may touch. */
   readonly owner: string;
   /** Aborts when the Lambda invocation is about to time out. */
   readonly signal: AbortSignal;

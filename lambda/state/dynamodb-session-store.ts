@@ -6,6 +6,8 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DynamoDBDocumentClient,
   GetCommand,
   UpdateCommand,
@@ -15,7 +17,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import {
   LeaseLostError,
-  OwnerMismatchError,
+  SessionLimitError,
   type StoreOperation,
   StoreUnavailableError,
 } from './errors.js';
@@ -25,17 +27,20 @@ import type {
   ReleaseOptions,
   ReleasePatch,
   SessionRecord,
+  SessionSlotLimits,
   SessionStore,
 } from './session-store.js';
 import {
   checkTtlSeconds,
   DEFAULT_TTL_SECONDS,
   expiresAtSeconds,
+  isStaleMember,
+  type MemberState,
   normalizeEmail,
   retryWhileBusy,
   type StoreStats,
 } from './store-support.js';
-import { sessionKey } from './table-schema.js';
+import { SESSION_TABLE, sessionKey, tenantKey } from './table-schema.js';
 
 /** Options of `createDocumentClient`; everything else comes from the Lambda environment. */
 export interface DocumentClientOptions {
@@ -103,7 +108,6 @@ const sessionRecordSchema = z.object({
   expiresAt: z.number(),
 }) satisfies z.ZodType<SessionRecord>;
 
-const OWNER_IS_CALLER = '(attribute_not_exists(#owner) OR #owner = :owner)';
 /**
  * Free when no lease was ever taken or the last one expired, and the request is stamped after the
  * last clean-up of an abandoned acquire (`abandonedAt`): an acquire the SDK gave up on cannot land
@@ -115,13 +119,15 @@ const NO_LIVE_LEASE =
 const HOLDS_LEASE = '#leaseId = :leaseId';
 /** The lease is ours or nobody's: a clean-up must not remove another holder's lease. */
 const LEASE_IS_OURS_OR_FREE = '(attribute_not_exists(#leaseId) OR #leaseId = :leaseId)';
-const CLAIM_OWNER = '#owner = if_not_exists(#owner, :owner)';
+/** The record's own identity, written with every write that may create it (the key is opaque). */
+const IDENTIFY = '#owner = :owner, #clientEmail = :clientEmail';
 const NEXT_SEQUENCE_ID = '#lastSequenceId = if_not_exists(#lastSequenceId, :zero) + :one';
 const KEEP_SEQUENCE_ID = '#lastSequenceId = if_not_exists(#lastSequenceId, :zero)';
 const TOUCH = '#updatedAt = :now, #expiresAt = :expiresAt';
 /** The attribute names the lease writes use. */
 const LEASE_NAMES = {
   '#owner': 'owner',
+  '#clientEmail': 'clientEmail',
   '#leaseId': 'leaseId',
   '#leaseExpiresAt': 'leaseExpiresAt',
   '#lastSequenceId': 'lastSequenceId',
@@ -158,13 +164,13 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 
   /** @inheritDoc */
-  async get(clientEmail: string): Promise<SessionRecord | undefined> {
+  async get(clientEmail: string, owner: string): Promise<SessionRecord | undefined> {
     this.stats.reads++;
     try {
       const { Item } = await this.#client.send(
         new GetCommand({
           TableName: this.#tableName,
-          Key: sessionKey(clientEmail),
+          Key: sessionKey(owner, clientEmail),
           ConsistentRead: true,
         })
       );
@@ -182,31 +188,26 @@ export class DynamoDbSessionStore implements SessionStore {
   ): Promise<SessionRecord> {
     const email = normalizeEmail(clientEmail);
     const writtenAt = this.#now();
-    try {
-      return await this.#update('recordAuthentication', {
-        Key: sessionKey(email),
-        ConditionExpression: OWNER_IS_CALLER,
-        UpdateExpression: `SET ${CLAIM_OWNER}, #authenticatedAt = :authenticatedAt, ${KEEP_SEQUENCE_ID}, ${TOUCH}`,
-        ExpressionAttributeNames: {
-          '#owner': 'owner',
-          '#authenticatedAt': 'authenticatedAt',
-          '#lastSequenceId': 'lastSequenceId',
-          '#updatedAt': 'updatedAt',
-          '#expiresAt': 'expiresAt',
-        },
-        ExpressionAttributeValues: {
-          ':owner': owner,
-          ':authenticatedAt': now,
-          ':zero': 0,
-          ':now': writtenAt,
-          ':expiresAt': expiresAtSeconds(writtenAt, this.#ttlSeconds),
-        },
-      });
-    } catch (err) {
-      // Ownership is the only condition, so a failed check always means another owner.
-      if (err instanceof ConditionalCheckFailedException) throw new OwnerMismatchError(email);
-      throw err;
-    }
+    return this.#update('recordAuthentication', {
+      Key: sessionKey(owner, email),
+      UpdateExpression: `SET ${IDENTIFY}, #authenticatedAt = :authenticatedAt, ${KEEP_SEQUENCE_ID}, ${TOUCH}`,
+      ExpressionAttributeNames: {
+        '#owner': 'owner',
+        '#clientEmail': 'clientEmail',
+        '#authenticatedAt': 'authenticatedAt',
+        '#lastSequenceId': 'lastSequenceId',
+        '#updatedAt': 'updatedAt',
+        '#expiresAt': 'expiresAt',
+      },
+      ExpressionAttributeValues: {
+        ':owner': owner,
+        ':clientEmail': email,
+        ':authenticatedAt': now,
+        ':zero': 0,
+        ':now': writtenAt,
+        ':expiresAt': expiresAtSeconds(writtenAt, this.#ttlSeconds),
+      },
+    });
   }
 
   /** @inheritDoc */
@@ -275,7 +276,7 @@ export class DynamoDbSessionStore implements SessionStore {
       return await this.#update(
         'release',
         {
-          Key: sessionKey(lease.clientEmail),
+          Key: sessionKey(lease.owner, lease.clientEmail),
           ConditionExpression: HOLDS_LEASE,
           UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
           ExpressionAttributeNames: names,
@@ -295,18 +296,143 @@ export class DynamoDbSessionStore implements SessionStore {
     }
   }
 
+  /** @inheritDoc */
+  async claimSessionSlot(lease: Lease, limits: SessionSlotLimits): Promise<void> {
+    const claim = () =>
+      this.#writeRoster('claimSessionSlot', lease, {
+        ConditionExpression:
+          'attribute_not_exists(#members) OR contains(#members, :email) OR size(#members) < :max',
+        UpdateExpression: `ADD #members :member SET #owner = :owner, ${TOUCH}`,
+        ExpressionAttributeValues: { ':email': lease.clientEmail, ':max': limits.maxSessions },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+    let members: readonly string[];
+    try {
+      await claim();
+      return;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      members = [...((decodeStoredItem(err.Item ?? {}).members as Set<string>) ?? [])];
+    }
+    // Full: drop members that no longer hold a session (crash, lost write, TTL), then try once more.
+    const stale = await this.#staleMembers(lease.owner, members, limits.idleMs);
+    const full = () => new SessionLimitError(lease.clientEmail, limits.maxSessions);
+    if (stale.length === 0) throw full();
+    await this.#writeRoster('claimSessionSlot', lease, {
+      UpdateExpression: `DELETE #members :stale SET ${TOUCH}`,
+      ExpressionAttributeValues: { ':stale': new Set(stale) },
+    });
+    try {
+      await claim();
+    } catch (err) {
+      throw err instanceof ConditionalCheckFailedException ? full() : err;
+    }
+  }
+
+  /** @inheritDoc */
+  async freeSessionSlot(lease: Lease): Promise<void> {
+    await this.#writeRoster('freeSessionSlot', lease, {
+      UpdateExpression: `DELETE #members :member SET ${TOUCH}`,
+    });
+  }
+
+  /**
+   * One write to the lease's tenant roster. `:member` (the lease's email as a one-element set),
+   * `:now` and `:expiresAt` are always bound; `ConditionalCheckFailedException` passes through.
+   */
+  async #writeRoster(
+    operation: StoreOperation,
+    lease: Lease,
+    input: Pick<
+      UpdateCommandInput,
+      'ConditionExpression' | 'UpdateExpression' | 'ReturnValuesOnConditionCheckFailure'
+    > & {
+      ExpressionAttributeValues?: Record<string, unknown>;
+    }
+  ): Promise<void> {
+    this.stats.writes++;
+    const now = this.#now();
+    const text = `${input.ConditionExpression ?? ''} ${input.UpdateExpression ?? ''}`;
+    const names = {
+      '#members': 'members',
+      '#owner': 'owner',
+      '#updatedAt': 'updatedAt',
+      '#expiresAt': 'expiresAt',
+    };
+    const values: Record<string, unknown> = {
+      ':member': new Set([lease.clientEmail]),
+      ':owner': lease.owner,
+      ':now': now,
+      ':expiresAt': expiresAtSeconds(now, this.#ttlSeconds),
+      ...input.ExpressionAttributeValues,
+    };
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          ...input,
+          TableName: this.#tableName,
+          Key: tenantKey(lease.owner),
+          // DynamoDB refuses names and values an expression does not use.
+          ExpressionAttributeNames: pick(names, text),
+          ExpressionAttributeValues: pick(values, text),
+        })
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw err;
+      throw unavailable(operation, err);
+    }
+  }
+
+  /** The members whose records show no live session (strongly consistent reads, 100 per request). */
+  async #staleMembers(
+    owner: string,
+    members: readonly string[],
+    idleMs: number
+  ): Promise<string[]> {
+    const found = new Map<string, MemberState>();
+    const keyName = SESSION_TABLE.partitionKey;
+    for (let start = 0; start < members.length; start += 100) {
+      let keys: Record<string, unknown>[] | undefined = members
+        .slice(start, start + 100)
+        .map((member) => sessionKey(owner, member));
+      // Unprocessed keys are retried a few times; any still unread count as live (never over-drop).
+      for (let attempt = 0; keys && keys.length > 0 && attempt < 3; attempt++) {
+        this.stats.reads++;
+        try {
+          const answer: BatchGetCommandOutput = await this.#client.send(
+            new BatchGetCommand({
+              RequestItems: { [this.#tableName]: { Keys: keys, ConsistentRead: true } },
+            })
+          );
+          for (const item of answer.Responses?.[this.#tableName] ?? []) {
+            found.set(String(item[keyName]), item as MemberState);
+          }
+          keys = answer.UnprocessedKeys?.[this.#tableName]?.Keys;
+        } catch (err) {
+          throw unavailable('claimSessionSlot', err);
+        }
+      }
+      for (const key of keys ?? []) found.set(String(key[keyName]), { leaseExpiresAt: Infinity });
+    }
+    const now = this.#now();
+    return members.filter((member) =>
+      isStaleMember(found.get(sessionKey(owner, member)[keyName]), now, idleMs)
+    );
+  }
+
   /** One conditional write; `undefined` while another holder's lease is live. */
   async #tryAcquire(email: string, owner: string, leaseMs: number): Promise<Lease | undefined> {
     const now = this.#now();
     const leaseId = randomUUID();
     try {
       const record = await this.#update('acquireLease', {
-        Key: sessionKey(email),
-        ConditionExpression: `${OWNER_IS_CALLER} AND ${NO_LIVE_LEASE}`,
-        UpdateExpression: `SET ${CLAIM_OWNER}, #leaseId = :leaseId, #leaseExpiresAt = :leaseExpiresAt, ${NEXT_SEQUENCE_ID}, ${TOUCH}`,
+        Key: sessionKey(owner, email),
+        ConditionExpression: NO_LIVE_LEASE,
+        UpdateExpression: `SET ${IDENTIFY}, #leaseId = :leaseId, #leaseExpiresAt = :leaseExpiresAt, ${NEXT_SEQUENCE_ID}, ${TOUCH}`,
         ExpressionAttributeNames: LEASE_NAMES,
         ExpressionAttributeValues: {
           ':owner': owner,
+          ':clientEmail': email,
           ':leaseId': leaseId,
           ':leaseExpiresAt': now + leaseMs,
           ':zero': 0,
@@ -325,8 +451,6 @@ export class DynamoDbSessionStore implements SessionStore {
       }
       // The failed write returns the item as it was: tell the conditions apart.
       const current = decodeStoredItem(err.Item ?? {});
-      if (current.owner !== undefined && current.owner !== owner)
-        throw new OwnerMismatchError(email);
       // The SDK retried a write whose response was lost: the first try took the lease for us.
       if (current.leaseId === leaseId) {
         const record = toSessionRecord(current, 'acquireLease');
@@ -346,29 +470,34 @@ export class DynamoDbSessionStore implements SessionStore {
   async #abandonLease(email: string, owner: string, leaseId: string): Promise<void> {
     const now = this.#now();
     const values = {
-      ':owner': owner,
       ':now': now,
       ':expiresAt': expiresAtSeconds(now, this.#ttlSeconds),
     };
     const send = (input: Omit<UpdateCommandInput, 'TableName' | 'Key'>) => {
       this.stats.writes++;
       return this.#client.send(
-        new UpdateCommand({ ...input, TableName: this.#tableName, Key: sessionKey(email) }),
+        new UpdateCommand({ ...input, TableName: this.#tableName, Key: sessionKey(owner, email) }),
         { abortSignal: AbortSignal.timeout(ABANDON_TIMEOUT_MS) }
       );
     };
     try {
       await send({
-        ConditionExpression: `${OWNER_IS_CALLER} AND ${LEASE_IS_OURS_OR_FREE}`,
-        UpdateExpression: `SET ${CLAIM_OWNER}, ${KEEP_SEQUENCE_ID}, #abandonedAt = :now, ${TOUCH} REMOVE #leaseId, #leaseExpiresAt`,
+        ConditionExpression: LEASE_IS_OURS_OR_FREE,
+        UpdateExpression: `SET ${IDENTIFY}, ${KEEP_SEQUENCE_ID}, #abandonedAt = :now, ${TOUCH} REMOVE #leaseId, #leaseExpiresAt`,
         ExpressionAttributeNames: LEASE_NAMES,
-        ExpressionAttributeValues: { ...values, ':leaseId': leaseId, ':zero': 0 },
+        ExpressionAttributeValues: {
+          ...values,
+          ':owner': owner,
+          ':clientEmail': email,
+          ':leaseId': leaseId,
+          ':zero': 0,
+        },
       });
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) return;
-      // Another holder's live lease (or another owner): fence our late acquire, touch nothing else.
+      // Another holder's live lease: fence our late acquire, touch nothing else.
       await send({
-        ConditionExpression: '#owner = :owner',
+        ConditionExpression: 'attribute_exists(#owner)',
         UpdateExpression: `SET #abandonedAt = :now, ${TOUCH}`,
         ExpressionAttributeNames: {
           '#owner': 'owner',
@@ -407,6 +536,11 @@ export class DynamoDbSessionStore implements SessionStore {
 
 /** Time one clean-up of an abandoned lease may take; it is sent at once and lands when it can. */
 const ABANDON_TIMEOUT_MS = 2_500;
+
+/** The entries of `map` whose key occurs in `expression`. */
+function pick<T>(map: Record<string, T>, expression: string): Record<string, T> {
+  return Object.fromEntries(Object.entries(map).filter(([key]) => expression.includes(key)));
+}
 
 function unavailable(operation: StoreOperation, err: unknown): StoreUnavailableError {
   return err instanceof StoreUnavailableError

@@ -26,15 +26,21 @@ export class LeaseBusyError extends StateError {
   }
 }
 
-/** The email is already used by another caller. The message never says which one. */
-export class OwnerMismatchError extends StateError {
-  /** The email the caller asked for. */
+/**
+ * The tenant already has `limit` live sessions, the most it may hold, so no new one was started.
+ * Only sessions of the caller's own tenant count: no other tenant can exhaust it.
+ */
+export class SessionLimitError extends StateError {
+  /** The email that asked for a new session. */
   readonly clientEmail: string;
+  /** The cap that was reached (`MAX_SESSIONS_PER_TENANT`). */
+  readonly limit: number;
 
-  constructor(clientEmail: string, options?: ErrorOptions) {
-    super('This client email is in use by another caller.', options);
-    this.name = 'OwnerMismatchError';
+  constructor(clientEmail: string, limit: number, options?: ErrorOptions) {
+    super(`This caller already has ${limit} live agent sessions, the most allowed.`, options);
+    this.name = 'SessionLimitError';
     this.clientEmail = clientEmail;
+    this.limit = limit;
   }
 }
 
@@ -64,7 +70,13 @@ export class LeaseLostError extends StateError {
 }
 
 /** Store operations, named in `StoreUnavailableError` so logs say what failed. */
-export type StoreOperation = 'get' | 'recordAuthentication' | 'acquireLease' | 'release';
+export type StoreOperation =
+  | 'get'
+  | 'recordAuthentication'
+  | 'acquireLease'
+  | 'release'
+  | 'claimSessionSlot'
+  | 'freeSessionSlot';
 
 /**
  * The backing store is unreachable, throttled beyond the SDK's own retries, or failed in an

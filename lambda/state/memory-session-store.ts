@@ -1,20 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { LeaseLostError, OwnerMismatchError } from './errors.js';
+import { LeaseLostError, SessionLimitError } from './errors.js';
 import type {
   AcquireLeaseOptions,
   Lease,
   ReleasePatch,
   SessionRecord,
+  SessionSlotLimits,
   SessionStore,
 } from './session-store.js';
 import {
   checkTtlSeconds,
   DEFAULT_TTL_SECONDS,
   expiresAtSeconds,
+  isStaleMember,
   normalizeEmail,
   retryWhileBusy,
   type StoreStats,
 } from './store-support.js';
+import { SESSION_TABLE, sessionKey } from './table-schema.js';
 
 /** Constructor options of `MemorySessionStore`. */
 export interface MemorySessionStoreOptions {
@@ -35,8 +38,8 @@ interface StoredItem extends Mutable<SessionRecord> {
 }
 
 /**
- * In-process `SessionStore` with the DynamoDB adapter's semantics (same conditions, errors,
- * sequence ids and lease expiry), for benchmarks and unit tests. Records never leave the process
+ * In-process `SessionStore` with the DynamoDB adapter's semantics (same keys, conditions, errors,
+ * sequence ids, rosters and lease expiry), for benchmarks and unit tests. Records never leave the process
  * and TTL deletion is not simulated.
  *
  * @example
@@ -47,7 +50,10 @@ export class MemorySessionStore implements SessionStore {
   /** Operations served, counted as the DynamoDB adapter counts requests. */
   readonly stats: StoreStats = { reads: 0, writes: 0 };
 
+  /** Keyed by the DynamoDB adapter's own `sessionKey`, so tenants separate exactly as there. */
   readonly #items = new Map<string, StoredItem>();
+  /** Per tenant, the emails whose session counts against its cap. */
+  readonly #rosters = new Map<string, Set<string>>();
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #ttlSeconds: number;
@@ -59,9 +65,9 @@ export class MemorySessionStore implements SessionStore {
   }
 
   /** @inheritDoc */
-  async get(clientEmail: string): Promise<SessionRecord | undefined> {
+  async get(clientEmail: string, owner: string): Promise<SessionRecord | undefined> {
     this.stats.reads++;
-    const item = this.#items.get(normalizeEmail(clientEmail));
+    const item = this.#item(clientEmail, owner);
     return item && toSessionRecord(item);
   }
 
@@ -72,9 +78,7 @@ export class MemorySessionStore implements SessionStore {
     now: number
   ): Promise<SessionRecord> {
     this.stats.writes++;
-    const email = normalizeEmail(clientEmail);
-    const item = this.#items.get(email) ?? newItem(email, owner);
-    if (item.owner !== owner) throw new OwnerMismatchError(email);
+    const item = this.#item(clientEmail, owner) ?? newItem(normalizeEmail(clientEmail), owner);
     item.authenticatedAt = now;
     this.#touch(item, this.#now());
     return toSessionRecord(item);
@@ -101,7 +105,7 @@ export class MemorySessionStore implements SessionStore {
   /** @inheritDoc */
   async release(lease: Lease, patch: ReleasePatch): Promise<SessionRecord> {
     this.stats.writes++;
-    const item = this.#items.get(lease.clientEmail);
+    const item = this.#item(lease.clientEmail, lease.owner);
     if (item !== undefined && item.releasedLeaseId === lease.leaseId) return toSessionRecord(item);
     if (item?.leaseId !== lease.leaseId) {
       throw new LeaseLostError(lease.clientEmail, lease.leaseId, {
@@ -132,8 +136,7 @@ export class MemorySessionStore implements SessionStore {
   #tryAcquire(email: string, owner: string, leaseMs: number): Lease | undefined {
     this.stats.writes++;
     const now = this.#now();
-    const item = this.#items.get(email) ?? newItem(email, owner);
-    if (item.owner !== owner) throw new OwnerMismatchError(email);
+    const item = this.#item(email, owner) ?? newItem(email, owner);
     const leaseIsLive = item.leaseExpiresAt !== undefined && item.leaseExpiresAt >= now;
     if (leaseIsLive) return undefined;
     const leaseId = randomUUID();
@@ -145,12 +148,46 @@ export class MemorySessionStore implements SessionStore {
     return { clientEmail: email, owner, leaseId, record, sequenceId: record.lastSequenceId };
   }
 
+  /** @inheritDoc */
+  async claimSessionSlot(lease: Lease, limits: SessionSlotLimits): Promise<void> {
+    this.stats.writes++;
+    const roster = this.#rosters.get(lease.owner) ?? new Set<string>();
+    if (!roster.has(lease.clientEmail) && roster.size >= limits.maxSessions) {
+      // Full: drop members that no longer hold a session, as the DynamoDB adapter does.
+      this.stats.reads++;
+      const now = this.#now();
+      for (const member of roster) {
+        if (isStaleMember(this.#item(member, lease.owner), now, limits.idleMs))
+          roster.delete(member);
+      }
+      if (roster.size >= limits.maxSessions) {
+        throw new SessionLimitError(lease.clientEmail, limits.maxSessions);
+      }
+    }
+    roster.add(lease.clientEmail);
+    this.#rosters.set(lease.owner, roster);
+  }
+
+  /** @inheritDoc */
+  async freeSessionSlot(lease: Lease): Promise<void> {
+    this.stats.writes++;
+    this.#rosters.get(lease.owner)?.delete(lease.clientEmail);
+  }
+
+  #item(clientEmail: string, owner: string): StoredItem | undefined {
+    return this.#items.get(keyOf(owner, clientEmail));
+  }
+
   /** Stamps a write and stores the item, creating it on its first write. */
   #touch(item: StoredItem, now: number): void {
     item.updatedAt = now;
     item.expiresAt = expiresAtSeconds(now, this.#ttlSeconds);
-    this.#items.set(item.clientEmail, item);
+    this.#items.set(keyOf(item.owner, item.clientEmail), item);
   }
+}
+
+function keyOf(owner: string, clientEmail: string): string {
+  return sessionKey(owner, clientEmail)[SESSION_TABLE.partitionKey];
 }
 
 function newItem(clientEmail: string, owner: string): StoredItem {

@@ -1,9 +1,15 @@
 /**
- * Port for per-client conversation state. One record per client email; the DynamoDB adapter is the
- * production implementation, the in-memory one serves benchmarks and unit tests.
+ * Port for per-client conversation state. One record per (tenant, client email); the DynamoDB
+ * adapter is the production implementation, the in-memory one serves benchmarks and unit tests.
  *
  * Invariants every adapter keeps:
- * - a record's `owner` is set on first write and never changes; a different caller gets `OwnerMismatchError`;
+ * - a record is addressed by its tenant (`owner`) and email together: every operation reads and
+ *   writes only the caller's own tenant's records, so another tenant's email is indistinguishable
+ *   from an unused one and cannot be squatted, read, renewed or ended;
+ * - a tenant's roster lists the emails whose session counts against its cap: an email is added
+ *   (`claimSessionSlot`, refused at the cap) before its session is started upstream and removed
+ *   (`freeSessionSlot`) after it is cleared; members left behind by a crash, a lost write or TTL are
+ *   dropped when the roster is full, so the cap cannot leak shut;
  * - at most one lease per record is live; a lease whose holder died expires by itself at `leaseExpiresAt`;
  * - `acquireLease` reserves `lastSequenceId + 1` atomically with the lease (stored as the new
  *   `lastSequenceId`) and hands it out as `Lease.sequenceId`, the floor of the turn's id; the
@@ -17,9 +23,9 @@
  * - no Salesforce token and no message text is ever stored.
  */
 export interface SessionRecord {
-  /** Normalised (trimmed, lower-cased) client email: the table's partition key. */
+  /** Normalised (trimmed, lower-cased) client email: part of the record's key. */
   readonly clientEmail: string;
-  /** The inbound caller that first used this email (client id / subject, or `anonymous`). */
+  /** The tenant whose namespace holds this record (`tenantOf`): the other part of its key. */
   readonly owner: string;
   /** Epoch ms of the last successful `authenticate` (or implicit authentication). */
   readonly authenticatedAt?: number;
@@ -65,6 +71,14 @@ export interface AcquireLeaseOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How many live sessions a tenant may hold, and when a stored one no longer counts. */
+export interface SessionSlotLimits {
+  /** Most live sessions of one tenant (`MAX_SESSIONS_PER_TENANT`). */
+  readonly maxSessions: number;
+  /** A session idle longer than this has likely expired upstream; it stops counting once the cap is reached. */
+  readonly idleMs: number;
+}
+
 export interface ReleaseOptions {
   /** Gives up waiting for DynamoDB's answer (the outcome is then unknown: `StoreUnavailableError`). */
   readonly signal?: AbortSignal;
@@ -99,15 +113,14 @@ export interface ReleasePatch {
  * }
  */
 export interface SessionStore {
-  /** Reads a record (strongly consistent); `undefined` when the email was never used. */
-  get(clientEmail: string): Promise<SessionRecord | undefined>;
-  /** Creates the record if needed, checks ownership, and stamps `authenticatedAt`. */
+  /** Reads a record (strongly consistent); `undefined` when this tenant never used the email. */
+  get(clientEmail: string, owner: string): Promise<SessionRecord | undefined>;
+  /** Creates the record if needed and stamps `authenticatedAt`. */
   recordAuthentication(clientEmail: string, owner: string, now: number): Promise<SessionRecord>;
   /**
    * Takes the record's lease (creating the record if needed) and reserves the next sequence id's
    * floor (`lastSequenceId + 1`) in one atomic write. Waits with jittered backoff while another holder has a live lease.
    * @throws LeaseBusyError when the lease cannot be had within `waitMs` (or `signal` aborts)
-   * @throws OwnerMismatchError when the record belongs to another caller
    */
   acquireLease(clientEmail: string, owner: string, options: AcquireLeaseOptions): Promise<Lease>;
   /**
@@ -118,4 +131,14 @@ export interface SessionStore {
    * @throws StoreUnavailableError when the outcome is unknown: the write may still land, so retry it
    */
   release(lease: Lease, patch: ReleasePatch, options?: ReleaseOptions): Promise<SessionRecord>;
+  /**
+   * Counts the leased record's session against its tenant's cap; call it before starting the
+   * session upstream. Idempotent: an email already counted passes. At the cap, members that no
+   * longer hold a session (record gone, no session, or idle longer than `idleMs`, and no live
+   * lease) are dropped first, in one more read and write.
+   * @throws SessionLimitError when the tenant has `maxSessions` live sessions
+   */
+  claimSessionSlot(lease: Lease, limits: SessionSlotLimits): Promise<void>;
+  /** Stops counting the record's session (ended, gone upstream, or never started). Idempotent. */
+  freeSessionSlot(lease: Lease): Promise<void>;
 }

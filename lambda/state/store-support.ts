@@ -71,3 +71,25 @@ export async function retryWhileBusy<T>(
     }
   }
 }
+
+/** What a roster member's record shows about it, lease attributes included. */
+export interface MemberState {
+  readonly sessionId?: string;
+  readonly sessionStartedAt?: number;
+  readonly lastTurnAt?: number;
+  readonly leaseExpiresAt?: number;
+}
+
+/**
+ * Whether a roster member no longer holds a live session, so a full roster may drop it: its record
+ * is gone (TTL, deleted), holds no session, or its session has been idle longer than `idleMs`
+ * (likely expired upstream) — and nobody holds its lease (a holder may be starting a session
+ * right now). The one rule both adapters apply.
+ */
+export function isStaleMember(item: MemberState | undefined, now: number, idleMs: number): boolean {
+  if (item === undefined) return true;
+  if (item.leaseExpiresAt !== undefined && item.leaseExpiresAt >= now) return false;
+  if (item.sessionId === undefined) return true;
+  const lastActivity = item.lastTurnAt ?? item.sessionStartedAt ?? 0;
+  return now - lastActivity > idleMs;
+}

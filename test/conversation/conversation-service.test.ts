@@ -5,7 +5,10 @@ import {
   staticCredentials,
   TokenProvider,
 } from '../../lambda/agentforce/index.js';
-import { ConversationService } from '../../lambda/conversation/conversation-service.js';
+import {
+  type Caller,
+  ConversationService,
+} from '../../lambda/conversation/conversation-service.js';
 import {
   NoSessionError,
   SessionNotSavedError,
@@ -14,7 +17,7 @@ import {
 import {
   LeaseBusyError,
   LeaseLostError,
-  OwnerMismatchError,
+  SessionLimitError,
   StoreUnavailableError,
 } from '../../lambda/state/errors.js';
 import { MemorySessionStore } from '../../lambda/state/memory-session-store.js';
@@ -58,8 +61,14 @@ class FaultyStore implements SessionStore {
 
   constructor(private readonly inner: MemorySessionStore) {}
 
-  get(clientEmail: string) {
-    return this.inner.get(clientEmail);
+  get(clientEmail: string, owner: string) {
+    return this.inner.get(clientEmail, owner);
+  }
+  claimSessionSlot(...args: Parameters<SessionStore['claimSessionSlot']>) {
+    return this.inner.claimSessionSlot(...args);
+  }
+  freeSessionSlot(lease: Lease) {
+    return this.inner.freeSessionSlot(lease);
   }
   recordAuthentication(clientEmail: string, owner: string, at: number) {
     return this.inner.recordAuthentication(clientEmail, owner, at);
@@ -73,7 +82,7 @@ class FaultyStore implements SessionStore {
     if (fault === 'answer-lost') await this.inner.release(lease, patch);
     if (fault === 'answer-lost' || fault === 'unknown') throw new StoreUnavailableError('release');
     if (fault === 'lost') {
-      const current = await this.inner.get(lease.clientEmail);
+      const current = await this.inner.get(lease.clientEmail, lease.owner);
       throw new LeaseLostError(lease.clientEmail, lease.leaseId, current ? { current } : {});
     }
     return this.inner.release(lease, patch);
@@ -81,7 +90,7 @@ class FaultyStore implements SessionStore {
 }
 
 function createService(
-  overrides: { leaseWaitMs?: number; store?: SessionStore } = {}
+  overrides: { leaseWaitMs?: number; store?: SessionStore; maxSessions?: number } = {}
 ): ConversationService {
   const tokens = new TokenProvider({
     myDomainUrl: sim.url,
@@ -97,6 +106,7 @@ function createService(
     leaseMs: 15_000,
     leaseWaitMs: overrides.leaseWaitMs ?? 5_000,
     sessionIdleMs: IDLE_MS,
+    maxSessionsPerTenant: overrides.maxSessions ?? 100,
     now,
   });
 }
@@ -173,7 +183,7 @@ describe('Class: ConversationService', () => {
       const second = await service.sendMessage(caller, 'Two', signal());
       expect(first.sequenceId).toBeGreaterThanOrEqual(startedAt);
       expect(second.sequenceId).toBeGreaterThan(first.sequenceId);
-      expect((await store.get(caller.clientEmail))?.lastSequenceId).toBe(second.sequenceId);
+      expect((await store.get(caller.clientEmail, OWNER))?.lastSequenceId).toBe(second.sequenceId);
     });
 
     it('keeps ids increasing when the clock falls behind the last id sent', async () => {
@@ -266,12 +276,68 @@ describe('Class: ConversationService', () => {
       });
     });
 
-    it("refuses another owner's client", async () => {
+    it("answers another tenant's client exactly as an unused one", async () => {
       const clientEmail = email();
-      await service.authenticate({ clientEmail, owner: OWNER }, signal());
-      await expect(service.status({ clientEmail, owner: 'client-b' })).rejects.toBeInstanceOf(
-        OwnerMismatchError
+      await service.converse({ clientEmail, owner: OWNER }, 'Hi', signal());
+      const foreign = await service.status({ clientEmail, owner: 'client:b' });
+      const unused = await service.status({ clientEmail: email(), owner: 'client:b' });
+      expect(foreign).toEqual(unused);
+      expect(foreign).toEqual({ likelyExpired: false });
+    });
+  });
+
+  describe('Session cap per tenant', () => {
+    it('refuses a session beyond the cap before starting anything upstream, and frees a slot on end', async () => {
+      const capped = createService({ maxSessions: 2 });
+      const [a, b, c] = [email(), email(), email()].map((clientEmail) => ({
+        clientEmail,
+        owner: 'client:capped',
+      }));
+      await capped.createSession(a as Caller, signal());
+      await capped.converse(b as Caller, 'Hi', signal());
+      const startedBefore = sim.counters.sessionsStarted;
+      await expect(capped.converse(c as Caller, 'Hi', signal())).rejects.toBeInstanceOf(
+        SessionLimitError
       );
+      await expect(capped.createSession(c as Caller, signal())).rejects.toMatchObject({ limit: 2 });
+      expect(sim.counters.sessionsStarted).toBe(startedBefore);
+      // Replacing one's own session is not a new one; another tenant is not affected.
+      await capped.createSession(a as Caller, signal());
+      await capped.createSession(
+        { clientEmail: (c as Caller).clientEmail, owner: 'client:other' },
+        signal()
+      );
+      await capped.endSession(a as Caller, signal());
+      await expect(capped.converse(c as Caller, 'Hi', signal())).resolves.toMatchObject({
+        newSession: { replacedExpired: false },
+      });
+    });
+
+    it('counts a session idle past sessionIdleMs as gone once the cap is reached', async () => {
+      const capped = createService({ maxSessions: 1 });
+      const owner = 'client:idle';
+      await capped.converse({ clientEmail: email(), owner }, 'Hi', signal());
+      const next = { clientEmail: email(), owner };
+      await expect(capped.converse(next, 'Hi', signal())).rejects.toBeInstanceOf(SessionLimitError);
+      skew = IDLE_MS + 1_000;
+      await expect(capped.converse(next, 'Hi', signal())).resolves.toMatchObject({
+        sessionId: expect.any(String),
+      });
+    });
+
+    it('frees the slot when a start fails upstream', async () => {
+      const capped = createService({ maxSessions: 1 });
+      const owner = 'client:fails';
+      sim.injectFault({ route: 'start', status: 500, times: 10 });
+      await expect(
+        capped.converse({ clientEmail: email(), owner }, 'Hi', signal())
+      ).rejects.toThrow();
+      sim.clearFaults();
+      await expect(
+        capped.converse({ clientEmail: email(), owner }, 'Hi', signal())
+      ).resolves.toMatchObject({
+        sessionId: expect.any(String),
+      });
     });
   });
 
@@ -320,7 +386,7 @@ describe('Class: ConversationService', () => {
       // Assess: retried once, found applied; nothing ended.
       expect(turn.messages.length).toBeGreaterThan(0);
       expect(faulty.releases).toBe(2);
-      expect((await store.get(caller.clientEmail))?.sessionId).toBe(turn.sessionId);
+      expect((await store.get(caller.clientEmail, OWNER))?.sessionId).toBe(turn.sessionId);
       expect(sim.counters.liveSessions).toBe(live + 1);
     });
 

@@ -23,6 +23,7 @@ describe('Function: parseStackConfig', () => {
       bypassUser: true,
       plainText: false,
       agentVariables: [],
+      maxSessionsPerTenant: 100,
       authMode: 'cognito',
       allowedOrigins: [],
       logLevel: 'INFO',

@@ -133,6 +133,7 @@ describe('Class: McpServerStack', () => {
         SALESFORCE_API_URL: 'https://api.salesforce.com',
         SALESFORCE_BYPASS_USER: 'true',
         SALESFORCE_PLAIN_TEXT: 'false',
+        MAX_SESSIONS_PER_TENANT: '100',
         TOOL_DEADLINE_MS: '45000',
         ALLOWED_ORIGINS: '',
         ALLOWED_HOSTS: { 'Fn::Join': ['', ['*.lambda-url.', { Ref: 'AWS::Region' }, '.on.aws']] },
@@ -157,6 +158,7 @@ describe('Class: McpServerStack', () => {
         bypassUser: 'false',
         plainText: true,
         agentVariables: variables,
+        maxSessionsPerTenant: '250',
       });
 
       // Assess
@@ -167,11 +169,17 @@ describe('Class: McpServerStack', () => {
         SALESFORCE_BYPASS_USER: String(env.SALESFORCE_BYPASS_USER),
         SALESFORCE_PLAIN_TEXT: String(env.SALESFORCE_PLAIN_TEXT),
         SALESFORCE_AGENT_VARIABLES: String(env.SALESFORCE_AGENT_VARIABLES),
+        MAX_SESSIONS_PER_TENANT: String(env.MAX_SESSIONS_PER_TENANT),
       });
       expect(config.salesforce).toMatchObject({ bypassUser: false, plainText: true });
+      expect(config.limits.maxSessionsPerTenant).toBe(250);
       expect(config.salesforce.variables).toMatchObject([
         { name: 'EndUserLanguage', type: 'Text', input: 'var_end_user_language', default: 'en_US' },
       ]);
+    });
+
+    it('refuses at synth a session cap the function would refuse at cold start', () => {
+      expect(() => synth({ maxSessionsPerTenant: '5000' })).toThrow(/maxSessionsPerTenant/);
     });
 
     it('refuses at synth an agent variable the function would refuse at cold start', () => {
@@ -198,7 +206,7 @@ describe('Class: McpServerStack', () => {
   });
 
   describe('Table', () => {
-    it('returns an on-demand table keyed by clientEmail with TTL on expiresAt and PITR, retained', () => {
+    it('returns an on-demand table keyed by stateKey (tenant#email) with TTL on expiresAt and PITR, retained', () => {
       const { template } = synth();
 
       template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
@@ -207,8 +215,8 @@ describe('Class: McpServerStack', () => {
         UpdateReplacePolicy: 'Retain',
         Properties: {
           BillingMode: 'PAY_PER_REQUEST',
-          KeySchema: [{ AttributeName: 'clientEmail', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'clientEmail', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'stateKey', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'stateKey', AttributeType: 'S' }],
           TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
           Replicas: [
             Match.objectLike({

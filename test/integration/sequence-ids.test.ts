@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { NO_AUTH_TENANT } from '../../lambda/auth/index.js';
 import { createDocumentClient } from '../../lambda/state/dynamodb-session-store.js';
 import { sessionKey } from '../../lambda/state/table-schema.js';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../local/dynamodb-local.js';
@@ -35,7 +36,11 @@ async function turn(harness: Harness, message: string): Promise<Record<string, u
 
 let raw: ReturnType<typeof createDocumentClient>;
 /** Our record, addressed as the store addresses it, for rewriting it by hand. */
-const table = () => ({ client: raw, TableName: first.tableName, Key: sessionKey(email) });
+const table = () => ({
+  client: raw,
+  TableName: first.tableName,
+  Key: sessionKey(NO_AUTH_TENANT, email),
+});
 
 beforeAll(async () => {
   first = await startHarness({ simulator: { sequenceIdMode: 'strict' } });

@@ -60,7 +60,7 @@ const SAMPLES: ReadonlyMap<unknown, () => Error> = new Map<unknown, () => Error>
   ],
   [stateErrors.LeaseBusyError, () => new stateErrors.LeaseBusyError('a@example.com', 20_000)],
   [stateErrors.LeaseLostError, () => new stateErrors.LeaseLostError('a@example.com', 'lease-1')],
-  [stateErrors.OwnerMismatchError, () => new stateErrors.OwnerMismatchError('a@example.com')],
+  [stateErrors.SessionLimitError, () => new stateErrors.SessionLimitError('a@example.com', 100)],
   [stateErrors.StoreUnavailableError, () => new stateErrors.StoreUnavailableError('acquireLease')],
   [
     secretsErrors.CredentialsUnavailableError,
@@ -155,10 +155,10 @@ const EXPECTED: Record<string, { code: string; retry: RetryAdvice; says: string 
   },
   AgentSessionLockedError: { code: 'BUSY', retry: 'retry', says: 'Wait a few seconds and retry' },
   LeaseLostError: { code: 'CONFLICT', retry: 'retry', says: 'took over' },
-  OwnerMismatchError: {
-    code: 'FORBIDDEN_CLIENT',
+  SessionLimitError: {
+    code: 'SESSION_LIMIT',
     retry: 'change-call',
-    says: 'in use by another caller',
+    says: 'End a session you no longer need with end-agent-session, or ask the administrator to raise MAX_SESSIONS_PER_TENANT',
   },
   StoreUnavailableError: {
     code: 'STATE_UNAVAILABLE',

@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { NO_AUTH_TENANT } from '../../lambda/auth/index.js';
 import { SecretsManagerCredentialsSource } from '../../lambda/secrets/credentials.js';
 import { faultyDocumentClient, faultySecretsManager } from './support/aws-faults.js';
 import { reportFigures } from './support/figures.js';
@@ -216,7 +217,7 @@ describe('Faults (fast): a holder that dies with the lease', () => {
       const first = await converse(client, clientEmail, 'one');
       const sessionId = String(field(first, 'session_id'));
       // A Lambda that took the lease (and reserved an id) and then died before sending or releasing.
-      const dead = await rig.harness.deps.store.acquireLease(clientEmail, 'anonymous', {
+      const dead = await rig.harness.deps.store.acquireLease(clientEmail, NO_AUTH_TENANT, {
         leaseMs: LEASE.leaseMs,
         waitMs: 0,
       });

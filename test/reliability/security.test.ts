@@ -16,6 +16,7 @@ import {
 import { reportFigures } from './support/figures.js';
 import { anyToolArguments, internalDetails, postEvent, TOOLS } from './support/hostile.js';
 import { type LoadRig, startRig } from './support/load.js';
+import type { Outcome } from './support/mcp.js';
 import { call, connectOverHttp, postRaw, toolCallBody } from './support/mcp.js';
 import { scanTable, storedItem } from './support/state-audit.js';
 import { codeOf, converse, field, freshEmail, idOf } from './support/turns.js';
@@ -241,7 +242,11 @@ describe('Security (fast): no auth bypass (AUTH_MODE=jwt, real OAuth server)', (
   });
 });
 
-describe('Security (fast): per-owner isolation of client emails', () => {
+describe('Security (fast): tenants isolated by construction (issue 12)', () => {
+  const TENANT_A = `client:${CLIENT_A}`;
+  const TENANT_B = `client:${CLIENT_B}`;
+  /** A small cap, so exhausting it takes a few calls. */
+  const CAP = 3;
   let auth: AuthRig;
   let alice: Client;
   let bob: Client;
@@ -259,81 +264,125 @@ describe('Security (fast): per-owner isolation of client emails', () => {
     await auth.close();
   });
 
-  it("refuses every tool to another caller on A's email and leaves A's record and session untouched", async () => {
+  /** What an answer shows once the values that differ per email and per session are masked. */
+  const shape = (outcome: Outcome, email: string) =>
+    JSON.stringify(outcome)
+      .replaceAll(email, '<email>')
+      .replaceAll(email.toLowerCase(), '<email>')
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
+      .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')
+      .replace(/\d{10,}/g, '<n>')
+      .replace(/"(?:ms|elapsed_ms)":\d+/g, '"ms":<n>');
+
+  it("answers B on A's email exactly as on an unused one, for every tool, and leaves A's state untouched", async () => {
     // Prepare
     const clientEmail = freshEmail('owned');
     await converse(alice, clientEmail, 'first');
     const second = await converse(alice, clientEmail, 'second');
     const sessionId = String(field(second, 'session_id'));
-    const before = await storedItem(auth.rig.harness.tableName, clientEmail);
-    const sim = auth.rig.harness.simulator.counters;
-    const simBefore = {
-      messages: sim.messagesReceived,
-      ended: sim.sessionsEnded,
-      live: sim.liveSessions,
-    };
+    const before = await storedItem(auth.rig.harness.tableName, clientEmail, TENANT_A);
 
-    // Act
-    const attempts = [];
+    // Act: the same calls, in the same order, on A's email and on an email nobody used.
+    const probes: { tool: string; owned: string; unused: string }[] = [];
     for (const variant of [clientEmail, clientEmail.toUpperCase()]) {
+      const unused = freshEmail('unused');
       for (const tool of TOOLS) {
-        attempts.push({
-          tool,
-          outcome: await call(bob, tool, anyToolArguments(variant, 'hijack')),
-        });
+        const owned = await call(bob, tool, anyToolArguments(variant, 'hijack'));
+        const other = await call(bob, tool, anyToolArguments(unused, 'hijack'));
+        probes.push({ tool, owned: shape(owned, variant), unused: shape(other, unused) });
       }
     }
-    const after = await storedItem(auth.rig.harness.tableName, clientEmail);
-    const simAfter = {
-      messages: sim.messagesReceived,
-      ended: sim.sessionsEnded,
-      live: sim.liveSessions,
-    };
+    const after = await storedItem(auth.rig.harness.tableName, clientEmail, TENANT_A);
     const resumed = await converse(alice, clientEmail, 'third');
 
     // Assess
-    for (const { outcome } of attempts) {
-      expect(codeOf(outcome)).toBe('FORBIDDEN_CLIENT');
-      const text = outcome.kind === 'ok' ? '' : outcome.text;
-      expect(text).not.toContain(sessionId);
-      expect(text).not.toContain(CLIENT_A);
-    }
+    for (const probe of probes) expect(probe.owned, probe.tool).toBe(probe.unused);
     expect(after).toEqual(before);
-    expect(simAfter).toEqual(simBefore);
+    expect(auth.rig.upstream.openSessions().has(sessionId)).toBe(true);
     expect(field(resumed, 'session_id')).toBe(sessionId);
     expect(idOf(resumed)).toBeGreaterThan(idOf(second));
-    reportFigures('security (fast): isolation', { foreignAttempts: attempts.length, allowed: 0 });
+    reportFigures('security (fast): isolation', {
+      probes: probes.length,
+      distinguishable: probes.filter((p) => p.owned !== p.unused).length,
+    });
   });
 
-  it('gives a fresh email to exactly one of two callers racing for it', async () => {
-    // Prepare
-    const clientEmail = freshEmail('race');
+  it("lets B neither squat an email before A nor end A's session: each tenant has its own conversation", async () => {
+    // Prepare: B uses the email first and keeps renewing it.
+    const clientEmail = freshEmail('squat');
+    for (let i = 0; i < 3; i++) await converse(bob, clientEmail, `squat ${i}`);
 
-    // Act
+    // Act: A's user arrives; then both talk at once, and B ends its session.
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        converse(i % 2 === 0 ? alice : bob, clientEmail, `race ${i}`).then((outcome) => ({
-          caller: i % 2 === 0 ? CLIENT_A : CLIENT_B,
-          outcome,
-        }))
+        converse(i % 2 === 0 ? alice : bob, clientEmail, `both ${i}`)
       )
     );
+    const ended = await call(bob, 'end-agent-session', { client_email: clientEmail });
+    const aliceAfter = await converse(alice, clientEmail, 'still mine');
 
     // Assess
-    const winners = new Set(
-      outcomes.filter((o) => codeOf(o.outcome) === 'ok').map((o) => o.caller)
-    );
-    expect(winners.size).toBe(1);
-    const [winner] = [...winners];
-    for (const { caller, outcome } of outcomes) {
-      expect(codeOf(outcome)).toBe(caller === winner ? 'ok' : 'FORBIDDEN_CLIENT');
-    }
-    const ids = outcomes.filter((o) => codeOf(o.outcome) === 'ok').map((o) => idOf(o.outcome));
-    expect(ids).toHaveLength(5);
-    expect(await storedItem(auth.rig.harness.tableName, clientEmail)).toMatchObject({
-      owner: winner,
-      lastSequenceId: Math.max(...ids),
+    expect(outcomes.map(codeOf)).toEqual(outcomes.map(() => 'ok'));
+    const sessionsOf = (even: boolean) =>
+      new Set(outcomes.filter((_, i) => (i % 2 === 0) === even).map((o) => field(o, 'session_id')));
+    const [a, b] = [sessionsOf(true), sessionsOf(false)];
+    expect([a.size, b.size]).toEqual([1, 1]);
+    expect([...a][0]).not.toBe([...b][0]);
+    expect(codeOf(ended)).toBe('ok');
+    expect(field(aliceAfter, 'session_id')).toBe([...a][0]);
+    expect(await storedItem(auth.rig.harness.tableName, clientEmail, TENANT_B)).toMatchObject({
+      owner: TENANT_B,
     });
+    expect(
+      (await storedItem(auth.rig.harness.tableName, clientEmail, TENANT_B))?.sessionId
+    ).toBeUndefined();
+  });
+
+  it("lets B exhaust only its own session cap, never A's", async () => {
+    // Prepare: a deployment of its own, so the earlier tests' sessions do not count; B fills its cap.
+    const auth = await startAuthRig({ MAX_SESSIONS_PER_TENANT: String(CAP) });
+    const connect = async (clientId: string) =>
+      connectOverHttp(auth.rig.server.mcpUrl, {
+        headers: { authorization: `Bearer ${await auth.token(clientId)}` },
+      });
+    const [alice, bob] = [await connect(CLIENT_A), await connect(CLIENT_B)];
+    try {
+      const bobs = Array.from({ length: CAP }, () => freshEmail('cap-b'));
+      await Promise.all(bobs.map((email) => converse(bob, email, 'hello')));
+
+      // Act
+      const refused = await Promise.all(
+        Array.from({ length: 4 }, () => converse(bob, freshEmail('cap-b'), 'one more'))
+      );
+      const alices = await Promise.all(
+        Array.from({ length: CAP }, () => converse(alice, freshEmail('cap-a'), 'hello'))
+      );
+      await call(bob, 'end-agent-session', { client_email: bobs[0] });
+      const afterEnd = await converse(bob, freshEmail('cap-b'), 'a slot is free again');
+
+      // Assess
+      expect(refused.map(codeOf)).toEqual(refused.map(() => 'SESSION_LIMIT'));
+      expect(refused[0]?.kind === 'tool-error' && refused[0].text).toMatch(/end-agent-session/);
+      expect(refused[0]?.kind === 'tool-error' && refused[0].text).toMatch(
+        /MAX_SESSIONS_PER_TENANT/
+      );
+      expect(alices.map(codeOf)).toEqual(alices.map(() => 'ok'));
+      expect(codeOf(afterEnd)).toBe('ok');
+      const rosters = await scanTable(auth.rig.harness.tableName, { rosters: true });
+      const sizes = Object.fromEntries(
+        rosters.map((r) => [String(r.owner), (r.members as Set<string> | undefined)?.size ?? 0])
+      );
+      expect(sizes[TENANT_B]).toBe(CAP);
+      expect(sizes[TENANT_A]).toBeLessThanOrEqual(CAP);
+      reportFigures('security (fast): session cap per tenant', {
+        cap: CAP,
+        refusedBeyondCap: refused.length,
+        otherTenantStarted: alices.length,
+      });
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
+      await auth.close();
+    }
   });
 });
 

@@ -54,7 +54,7 @@ describe('Class: DynamoDbSessionStore (concurrency)', () => {
         // Assess
         expect(sequenceIdsInLeaseOrder).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
         expect(maxHolders).toBe(1);
-        expect((await store.get(email))?.lastSequenceId).toBe(50);
+        expect((await store.get(email, 'client-a'))?.lastSequenceId).toBe(50);
       }
     );
 
@@ -71,7 +71,7 @@ describe('Class: DynamoDbSessionStore (concurrency)', () => {
 
       // Assess
       expect(leases.map((lease) => lease.sequenceId)).toEqual(emails.map(() => 1));
-      const records = await Promise.all(emails.map((email) => store.get(email)));
+      const records = await Promise.all(emails.map((email) => store.get(email, `owner-${email}`)));
       expect(records.map((record) => [record?.owner, record?.lastSequenceId])).toEqual(
         emails.map((email) => [`owner-${email}`, 1])
       );

@@ -321,7 +321,7 @@ describe('Class: DynamoDbSessionStore (failures)', () => {
       const started = performance.now();
 
       // Act
-      const error = await store.get(uniqueEmail()).catch((err: unknown) => err);
+      const error = await store.get(uniqueEmail(), 'client-a').catch((err: unknown) => err);
 
       // Assess
       expect(error).toBeInstanceOf(StoreUnavailableError);

@@ -53,7 +53,7 @@ describe('Class: DynamoDbSessionStore', () => {
 
       // Assess
       const { Item } = await rawClient.send(
-        new GetItemCommand({ TableName: tableName, Key: marshall(sessionKey(email)) })
+        new GetItemCommand({ TableName: tableName, Key: marshall(sessionKey('client-a', email)) })
       );
       const nowSeconds = Date.now() / 1000;
       expect(Object.keys(Item ?? {}).sort()).toEqual([
@@ -63,6 +63,7 @@ describe('Class: DynamoDbSessionStore', () => {
         'lastTurnAt',
         'owner',
         'releasedLeaseId',
+        'stateKey',
         'updatedAt',
       ]);
       expect(Item?.releasedLeaseId?.S).toBe(lease.leaseId);
@@ -78,10 +79,12 @@ describe('Class: DynamoDbSessionStore', () => {
       // Prepare
       const store = new DynamoDbSessionStore({ tableName, client });
       const email = uniqueEmail();
-      await client.send(new PutCommand({ TableName: tableName, Item: sessionKey(email) }));
+      await client.send(
+        new PutCommand({ TableName: tableName, Item: sessionKey('client-a', email) })
+      );
 
       // Act
-      const result = store.get(email);
+      const result = store.get(email, 'client-a');
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -94,7 +97,7 @@ describe('Class: DynamoDbSessionStore', () => {
       const store = new DynamoDbSessionStore({ tableName, client });
 
       // Act
-      await store.get(uniqueEmail());
+      await store.get(uniqueEmail(), 'client-a');
 
       // Assess
       expect(store.stats).toEqual({ reads: 1, writes: 0 });

@@ -13,12 +13,12 @@ describe('Class: MemorySessionStore', () => {
       await store.recordAuthentication(email, 'client-a', 1);
 
       // Act
-      const record = await store.get(email);
+      const record = await store.get(email, 'client-a');
 
       // Assess
       expect(Object.isFrozen(record)).toBe(true);
       expect(() => Object.assign(record ?? {}, { owner: 'client-b' })).toThrow(TypeError);
-      expect((await store.get(email))?.owner).toBe('client-a');
+      expect((await store.get(email, 'client-a'))?.owner).toBe('client-a');
     });
   });
 

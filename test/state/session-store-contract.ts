@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { LeaseBusyError, LeaseLostError, OwnerMismatchError } from '../../lambda/state/errors.js';
+import { LeaseBusyError, LeaseLostError, SessionLimitError } from '../../lambda/state/errors.js';
 import type { SessionStore } from '../../lambda/state/session-store.js';
 import type { StoreStats } from '../../lambda/state/store-support.js';
 
@@ -36,7 +36,7 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         const store = await makeStore();
 
         // Act
-        const record = await store.get(uniqueEmail());
+        const record = await store.get(uniqueEmail(), OWNER);
 
         // Assess
         expect(record).toBeUndefined();
@@ -49,7 +49,7 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         const lease = await store.acquireLease(email, OWNER, LONG);
 
         // Act
-        const record = await store.get(email);
+        const record = await store.get(email, OWNER);
 
         // Assess
         expect(record).toStrictEqual(lease.record);
@@ -64,7 +64,7 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         await store.recordAuthentication(` ${email.toUpperCase()} `, OWNER, 1_000);
 
         // Act
-        const record = await store.get(email);
+        const record = await store.get(email, OWNER);
 
         // Assess
         expect(record).toMatchObject({ clientEmail: email, owner: OWNER, authenticatedAt: 1_000 });
@@ -91,7 +91,7 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
           expiresAt: expect.any(Number),
         });
         expect(record.updatedAt).toBeGreaterThanOrEqual(before);
-        expect(await store.get(email)).toStrictEqual(record);
+        expect(await store.get(email, OWNER)).toStrictEqual(record);
       });
 
       it('returns the record with its session and sequence id kept', async () => {
@@ -117,21 +117,23 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         });
       });
 
-      it('throws OwnerMismatchError without naming the owner when the email belongs to another caller', async () => {
+      it("keeps another tenant's record of the same email apart, each seeing only its own", async () => {
         // Prepare
         const store = await makeStore();
         const email = uniqueEmail();
         const original = await store.recordAuthentication(email, OWNER, 1_000);
 
         // Act
-        const result = store.recordAuthentication(email, OTHER_OWNER, 2_000);
+        const other = await store.recordAuthentication(email, OTHER_OWNER, 2_000);
 
         // Assess
-        const error = await result.catch((err: unknown) => err);
-        expect(error).toBeInstanceOf(OwnerMismatchError);
-        expect(error).toMatchObject({ name: 'OwnerMismatchError', clientEmail: email });
-        expect((error as Error).message).not.toContain(OWNER);
-        expect(await store.get(email)).toStrictEqual(original);
+        expect(other).toMatchObject({
+          clientEmail: email,
+          owner: OTHER_OWNER,
+          authenticatedAt: 2_000,
+        });
+        expect(await store.get(email, OWNER)).toStrictEqual(original);
+        expect(await store.get(email, OTHER_OWNER)).toStrictEqual(other);
       });
     });
 
@@ -171,10 +173,10 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
 
         // Assess
         expect(sequenceIds).toEqual([1, 2, 3, 4, 5]);
-        expect((await store.get(email))?.lastSequenceId).toBe(5);
+        expect((await store.get(email, OWNER))?.lastSequenceId).toBe(5);
       });
 
-      it('throws OwnerMismatchError at once, without waiting, when another caller owns the email', async () => {
+      it("takes its own lease at once while another tenant holds the same email's lease", async () => {
         // Prepare
         const store = await makeStore();
         const email = uniqueEmail();
@@ -182,12 +184,15 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         const started = performance.now();
 
         // Act
-        const result = store.acquireLease(email, OTHER_OWNER, { leaseMs: 1_000, waitMs: 5_000 });
+        const other = await store.acquireLease(email, OTHER_OWNER, {
+          leaseMs: 1_000,
+          waitMs: 5_000,
+        });
 
         // Assess
-        await expect(result).rejects.toBeInstanceOf(OwnerMismatchError);
+        expect(other).toMatchObject({ owner: OTHER_OWNER, sequenceId: 1 });
         expect(performance.now() - started).toBeLessThan(1_000);
-        expect((await store.get(email))?.lastSequenceId).toBe(1);
+        expect((await store.get(email, OWNER))?.lastSequenceId).toBe(1);
       });
 
       it('returns the lease once the live holder releases it, after waiting', async () => {
@@ -226,7 +231,7 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         expect(error).toMatchObject({ name: 'LeaseBusyError', clientEmail: email });
         expect(elapsed).toBeGreaterThanOrEqual(195);
         expect(elapsed).toBeLessThan(1_500);
-        expect((await store.get(email))?.lastSequenceId).toBe(1);
+        expect((await store.get(email, OWNER))?.lastSequenceId).toBe(1);
       });
 
       it('throws LeaseBusyError soon after the signal aborts while waiting', async () => {
@@ -267,7 +272,7 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         // Assess
         await expect(result).rejects.toBeInstanceOf(LeaseBusyError);
         expect(store.stats.writes).toBe(writesBefore);
-        expect(await store.get(email)).toBeUndefined();
+        expect(await store.get(email, OWNER)).toBeUndefined();
       });
 
       it('returns a new lease once an abandoned lease has expired by itself', async () => {
@@ -362,7 +367,7 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
           updatedAt: expect.any(Number),
           expiresAt: expect.any(Number),
         });
-        expect(await store.get(email)).toStrictEqual(record);
+        expect(await store.get(email, OWNER)).toStrictEqual(record);
       });
 
       it('returns the record with lastTurnAt and authenticatedAt set and omitted fields kept', async () => {
@@ -419,7 +424,7 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         const error = await result.catch((err: unknown) => err);
         expect(error).toBeInstanceOf(LeaseLostError);
         expect(error).toMatchObject({ clientEmail: email, leaseId: stale.leaseId });
-        expect(await store.get(email)).toStrictEqual(current.record);
+        expect(await store.get(email, OWNER)).toStrictEqual(current.record);
         await expect(store.release(current, {})).resolves.toMatchObject({ lastSequenceId: 2 });
       });
 
@@ -463,6 +468,113 @@ export function describeSessionStoreContract(name: string, makeStore: MakeStore)
         // Assess
         expect(error).toBeInstanceOf(LeaseLostError);
         expect((error as LeaseLostError).current).toStrictEqual(current.record);
+      });
+    });
+
+    describe('Methods: claimSessionSlot and freeSessionSlot', () => {
+      const LIMITS = { maxSessions: 3, idleMs: 60_000 } as const;
+      /** A tenant of its own per test, so rosters of one shared table never meet. */
+      const tenant = () => `client:${randomUUID()}`;
+      /** Takes a lease on a fresh email, claims its slot and records a session, as a start does. */
+      async function openSession(store: SessionStore, owner: string, email = uniqueEmail()) {
+        const lease = await store.acquireLease(email, owner, LONG);
+        await store.claimSessionSlot(lease, LIMITS);
+        const now = Date.now();
+        await store.release(lease, {
+          session: { sessionId: randomUUID(), agentId: 'a', startedAt: now },
+        });
+        return email;
+      }
+
+      it('refuses a claim beyond maxSessions with SessionLimitError, and passes a repeat claim', async () => {
+        // Prepare
+        const store = await makeStore();
+        const owner = tenant();
+        const emails = [
+          await openSession(store, owner),
+          await openSession(store, owner),
+          await openSession(store, owner),
+        ];
+
+        // Act
+        const lease = await store.acquireLease(uniqueEmail(), owner, LONG);
+        const refused = await store.claimSessionSlot(lease, LIMITS).catch((err: unknown) => err);
+        const again = await store.acquireLease(emails[0] as string, owner, LONG);
+
+        // Assess
+        expect(refused).toBeInstanceOf(SessionLimitError);
+        expect(refused).toMatchObject({ limit: 3, clientEmail: lease.clientEmail });
+        await expect(store.claimSessionSlot(again, LIMITS)).resolves.toBeUndefined();
+      });
+
+      it("counts only the tenant's own sessions: another tenant at its cap changes nothing", async () => {
+        // Prepare
+        const store = await makeStore();
+        const [full, other] = [tenant(), tenant()];
+        for (let i = 0; i < LIMITS.maxSessions; i++) await openSession(store, full);
+
+        // Act + Assess
+        for (let i = 0; i < LIMITS.maxSessions; i++) await openSession(store, other);
+      });
+
+      it('frees a slot, and drops members whose record holds no session when the roster is full', async () => {
+        // Prepare
+        const store = await makeStore();
+        const owner = tenant();
+        const [first] = [
+          await openSession(store, owner),
+          await openSession(store, owner),
+          await openSession(store, owner),
+        ];
+        const ended = await store.acquireLease(first as string, owner, LONG);
+        await store.release(ended, { session: null });
+        // A crash between the release and the free leaves the member behind.
+
+        // Act: the fourth claim finds the roster full and drops the member with no session.
+        await openSession(store, owner);
+        const fifth = await store.acquireLease(uniqueEmail(), owner, LONG);
+        const refused = await store.claimSessionSlot(fifth, LIMITS).catch((err: unknown) => err);
+        await store.freeSessionSlot(fifth);
+
+        // Assess
+        expect(refused).toBeInstanceOf(SessionLimitError);
+      });
+
+      it('keeps a member whose lease is live even without a session (a start in progress)', async () => {
+        // Prepare
+        const store = await makeStore();
+        const owner = tenant();
+        await openSession(store, owner);
+        await openSession(store, owner);
+        const starting = await store.acquireLease(uniqueEmail(), owner, LONG);
+        await store.claimSessionSlot(starting, LIMITS);
+
+        // Act
+        const lease = await store.acquireLease(uniqueEmail(), owner, LONG);
+        const refused = await store.claimSessionSlot(lease, LIMITS).catch((err: unknown) => err);
+
+        // Assess
+        expect(refused).toBeInstanceOf(SessionLimitError);
+      });
+
+      it('admits exactly maxSessions of 12 concurrent claims on different emails', async () => {
+        // Prepare
+        const store = await makeStore();
+        const owner = tenant();
+        const leases = await Promise.all(
+          Array.from({ length: 12 }, () => store.acquireLease(uniqueEmail(), owner, LONG))
+        );
+
+        // Act
+        const outcomes = await Promise.allSettled(
+          leases.map((lease) => store.claimSessionSlot(lease, LIMITS))
+        );
+
+        // Assess
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(LIMITS.maxSessions);
+        for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+          expect((o as PromiseRejectedResult).reason).toBeInstanceOf(SessionLimitError);
+        }
       });
     });
 

@@ -45,7 +45,7 @@ const INTERNAL_DETAIL: readonly RegExp[] = [
   /(?:\/work\/|\/home\/|\/var\/task\/|\/var\/runtime\/|\/opt\/nodejs|\/tmp\/|node_modules)/,
   /\.(?:ts|js|mjs|cjs):\d+(?::\d+)?/,
   /\b(?:TypeError|ReferenceError|RangeError|SyntaxError|EvalError|URIError|ZodError|DOMException|AbortError|TimeoutError)\b/,
-  /\b(?:StateError|StoreUnavailableError|LeaseBusyError|AgentSessionLockedError|OwnerMismatchError|LeaseLostError|NoSessionError|ConversationError|ToolDeadlineError|CredentialsUnavailableError|FailedWithPatch|SessionNotSavedError|SessionSaveUncertainError|TurnNotSentError)\b/,
+  /\b(?:StateError|StoreUnavailableError|LeaseBusyError|AgentSessionLockedError|SessionLimitError|LeaseLostError|NoSessionError|ConversationError|ToolDeadlineError|CredentialsUnavailableError|FailedWithPatch|SessionNotSavedError|SessionSaveUncertainError|TurnNotSentError)\b/,
   /\b(?:AgentforceError|AgentforceAuthError|AgentforceConfigError|UpstreamError|MalformedResponseError|RateLimitedError|DeadlineExceededError|SessionNotFoundError|AgentNotFoundError|BadRequestError)\b/,
   /\b(?:ConditionalCheckFailedException|ProvisionedThroughputExceededException|ThrottlingException|ResourceNotFoundException|ValidationException|UnrecognizedClientException|InternalServiceError)\b/,
   /\bError: /,

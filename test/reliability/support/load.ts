@@ -49,6 +49,7 @@ export async function startRig(
       leaseMs: options.lease.leaseMs,
       leaseWaitMs: options.lease.leaseWaitMs,
       sessionIdleMs: deps.config.limits.sessionIdleMs,
+      maxSessionsPerTenant: deps.config.limits.maxSessionsPerTenant,
     });
     handler = createHandler(createApp({ config: deps.config, auth: deps.auth, conversations }));
   }

@@ -1,7 +1,8 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
+import { NO_AUTH_TENANT } from '../../../lambda/auth/index.js';
 import { createDocumentClient } from '../../../lambda/state/dynamodb-session-store.js';
-import { sessionKey } from '../../../lambda/state/table-schema.js';
+import { SESSION_TABLE, sessionKey } from '../../../lambda/state/table-schema.js';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../../local/dynamodb-local.js';
 import type { Simulator } from '../../../simulator/index.js';
 import type { UpstreamObserver } from './upstream-observer.js';
@@ -17,8 +18,14 @@ export interface StoredItem {
   readonly [attribute: string]: unknown;
 }
 
-/** Reads every item of `tableName` in the shared DynamoDB Local (all pages, strongly consistent). */
-export async function scanTable(tableName: string): Promise<StoredItem[]> {
+/**
+ * Reads every client record of `tableName` in the shared DynamoDB Local (all pages, strongly
+ * consistent); tenants' rosters (`tenantKey` items) with `rosters: true` instead.
+ */
+export async function scanTable(
+  tableName: string,
+  options: { rosters?: boolean } = {}
+): Promise<StoredItem[]> {
   const client: DynamoDBDocumentClient = createDocumentClient({
     endpoint: inject('dynamoDbEndpoint'),
     region: LOCAL_AWS_REGION,
@@ -38,7 +45,8 @@ export async function scanTable(tableName: string): Promise<StoredItem[]> {
   } finally {
     client.destroy();
   }
-  return items;
+  const isRecord = (item: StoredItem) => typeof item.clientEmail === 'string';
+  return items.filter((item) => (options.rosters ? !isRecord(item) : isRecord(item)));
 }
 
 /** One successful turn as a tool result reported it. */
@@ -151,11 +159,12 @@ export function auditConsistency(input: AuditInput): string[] {
   return problems;
 }
 
-/** The stored item of one email (normalised as the store does), or `undefined`. */
+/** The stored record of one email (normalised as the store does) in one tenant, or `undefined`. */
 export async function storedItem(
   tableName: string,
-  email: string
+  email: string,
+  tenant: string = NO_AUTH_TENANT
 ): Promise<StoredItem | undefined> {
-  const { clientEmail } = sessionKey(email);
-  return (await scanTable(tableName)).find((item) => item.clientEmail === clientEmail);
+  const key = sessionKey(tenant, email)[SESSION_TABLE.partitionKey];
+  return (await scanTable(tableName)).find((item) => item[SESSION_TABLE.partitionKey] === key);
 }
