@@ -47,7 +47,7 @@ export const envSchema = z.object({
   // of 1000 emails (at most 254 bytes each) stays well inside DynamoDB's 400 KB item limit.
   MAX_SESSIONS_PER_TENANT: positiveInt(100, 1_000),
   // One day, the store's own default: a record outlives its Agentforce session (idle-expired after
-  // minutes) only to keep `authenticatedAt` and the owner binding, and a week of end-user emails
+  // minutes) only to keep `authenticatedAt`, and a week of end-user emails
   // buys nothing a day does not.
   STATE_TTL_HOURS: positiveInt(DEFAULT_TTL_SECONDS / 3600),
   ALLOWED_ORIGINS: list,
