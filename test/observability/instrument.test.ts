@@ -11,6 +11,7 @@ import {
 } from '../../lambda/observability/instrument.js';
 import type { MetricsPort, UpstreamMeasurement } from '../../lambda/observability/metrics.js';
 import { createDocumentClient } from '../../lambda/state/dynamodb-session-store.js';
+import { sessionKey } from '../../lambda/state/table-schema.js';
 import {
   createSessionTable,
   LOCAL_AWS_CREDENTIALS,
@@ -168,7 +169,7 @@ describe('Function: measureDynamoDb', () => {
 
   it('records each command on DynamoDB Local, a failed condition apart from other errors', async () => {
     // Prepare
-    const Key = { clientEmail: 'someone@example.com' };
+    const Key = sessionKey('none', 'someone@example.com');
     const conditional = new UpdateCommand({
       TableName: tableName,
       Key,
