@@ -25,7 +25,7 @@ async function serve(
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  const backends = await startLocalBackends({ resourceUrl: `http://${HOST}:${port}/mcp` });
+  const backends = await startLocalBackends();
   // The function's own body limit (read after `.env`), applied while the body arrives.
   const maxBodyBytes = envSchema.shape.MAX_BODY_BYTES.parse(process.env.MAX_BODY_BYTES);
   const server = createServer((req, res) => {

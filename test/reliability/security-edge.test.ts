@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../interop/processes.js';
+import { type AuthRig, CLIENT_A, startAuthRig } from './support/auth-rig.js';
 import { reportFigures } from './support/figures.js';
 
 /**
@@ -79,24 +80,31 @@ function rawRequest(
   });
 }
 
-beforeAll(async () => {
-  port = await freePort();
-  server = await startLocalServer({
-    name: 'edge',
+/** `npm start` in a scratch directory (no `.env`), on `env` over the defaults. */
+async function startServer(name: string, env: Record<string, string>): Promise<LocalServer> {
+  return startLocalServer({
+    name,
     cwd: workDir,
     logDir: workDir,
     env: {
       ...process.env,
-      PORT: String(port),
       AUTH_MODE: 'none',
-      MAX_BODY_BYTES: String(MAX_BODY_BYTES),
       // No table is touched by what this file sends: skip DynamoDB Local's JVM.
       AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       POWERTOOLS_LOG_LEVEL: 'WARN',
+      ...env,
     },
+  });
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  server = await startServer('edge', {
+    PORT: String(port),
+    MAX_BODY_BYTES: String(MAX_BODY_BYTES),
   });
 }, 90_000);
 
@@ -179,5 +187,108 @@ describe('Security (fast): the npm start edge (issue 12)', () => {
 
     expect(response.status).not.toBe(413);
     expect(response.status).toBeLessThan(500);
+  });
+});
+
+describe('Security (fast): small edges of the HTTP rules (issue 12)', () => {
+  it('admits a Function URL Host (*.on.aws, the sample events) by default and refuses another', async () => {
+    const functionUrl = await rawRequest(
+      `GET /health HTTP/1.1\r\nHost: abc.lambda-url.us-east-1.on.aws\r\nConnection: close\r\n`
+    );
+    const other = await rawRequest(
+      `GET /health HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n`
+    );
+
+    expect(functionUrl.status).toBe(200);
+    expect(other.status).toBe(403);
+  });
+
+  describe('served on http://127.0.0.1 in jwt mode', () => {
+    let auth: AuthRig;
+    beforeAll(async () => {
+      auth = await startAuthRig();
+    });
+    afterAll(() => auth.close());
+
+    it('names http:// (the scheme it is served on) in the challenge and the metadata', async () => {
+      // Act
+      const refused = await fetch(auth.rig.server.mcpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+      });
+      const challenge = refused.headers.get('www-authenticate') ?? '';
+      const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)?.[1] ?? '';
+      const metadata = await fetch(metadataUrl);
+
+      // Assess: both name a URL that answers, not an https:// one nobody serves.
+      expect(refused.status).toBe(401);
+      expect(metadataUrl).toBe(
+        `${auth.rig.server.origin}/.well-known/oauth-protected-resource/mcp`
+      );
+      expect(metadata.status).toBe(200);
+      expect(await metadata.json()).toMatchObject({ resource: auth.rig.server.mcpUrl.href });
+    });
+
+    it("counts the request's own origin as same-origin only with the same scheme", async () => {
+      const post = (origin: string) =>
+        fetch(auth.rig.server.mcpUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin },
+          body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+        });
+
+      const same = await post(auth.rig.server.origin);
+      const otherScheme = await post(auth.rig.server.origin.replace('http:', 'https:'));
+
+      // Same origin passes the Origin rule and meets the token check; the https twin does not.
+      expect(same.status).toBe(401);
+      expect(otherScheme.status).toBe(403);
+    });
+  });
+});
+
+describe('Security (fast): tokens bound to this server (issue 12)', () => {
+  it('refuses to cold-start jwt mode with only a client allowlist, naming AUTH_AUDIENCE', async () => {
+    const start = startServer('jwt-unbound', {
+      PORT: String(await freePort()),
+      AUTH_MODE: 'jwt',
+      AUTH_ISSUER: 'https://idp.example.com',
+      AUTH_JWKS_URL: 'https://idp.example.com/jwks',
+      AUTH_CLIENT_IDS: CLIENT_A,
+      AUTH_REQUIRED_SCOPE: 'mcp.invoke',
+    });
+
+    await expect(start).rejects.toThrow(
+      /exited with 1 before listening[\s\S]*AUTH_AUDIENCE: is required when AUTH_MODE=jwt/
+    );
+  });
+
+  it('accepts a resource-server scope as the binding, and refuses a token of the same client for another API', async () => {
+    // Prepare: no audience; the scope names this resource server (Cognito style).
+    const scope = 'agentforce-mcp/mcp.invoke';
+    const auth = await startAuthRig({ AUTH_AUDIENCE: '', AUTH_REQUIRED_SCOPE: scope });
+    try {
+      const post = async (claims: Record<string, unknown>) =>
+        fetch(auth.rig.server.mcpUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            authorization: `Bearer ${await auth.issuer.sign({ client_id: CLIENT_A, sub: CLIENT_A, ...claims })}`,
+          },
+          body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+        });
+
+      // Act
+      const forUs = await post({ scope });
+      const forOtherApi = await post({ scope: 'billing-api/read', aud: 'https://billing.example' });
+
+      // Assess
+      expect(forUs.status).toBe(200);
+      expect(forOtherApi.status).toBe(403);
+    } finally {
+      await auth.close();
+    }
   });
 });
