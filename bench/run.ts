@@ -28,6 +28,7 @@ import { startStandIns } from './lib/stand-ins.js';
 import { renderReport } from './report.js';
 import { type ColdConfig, measureColdStarts } from './sections/cold-start.js';
 import { costModel } from './sections/cost.js';
+import { measureFlood } from './sections/flood.js';
 import { measureIo } from './sections/io.js';
 import { measureThroughput, type ThroughputRow } from './sections/throughput.js';
 
@@ -398,6 +399,8 @@ async function main(): Promise<number> {
       peakRssMiB: Math.max(capped.maxRssMiB, ...productionCold.map((row) => row.maxRssMiB)),
     });
 
+    const flood = await measureFlood(quick ? 500 : 2_000);
+
     const results: BenchResults = {
       context: {
         startedAt: new Date(started).toISOString(),
@@ -433,6 +436,7 @@ async function main(): Promise<number> {
       throughput,
       ...(throughputError ? { throughputError } : {}),
       cost,
+      flood,
     };
     const checks = checkBudgets(results);
     const report = renderReport(results, checks);

@@ -1,6 +1,7 @@
 import type { WarmResult } from '../children/warm.js';
 import type { ColdRow } from '../sections/cold-start.js';
 import type { CostModel } from '../sections/cost.js';
+import type { FloodResult } from '../sections/flood.js';
 import type { IoRow } from '../sections/io.js';
 import type { ThroughputRow } from '../sections/throughput.js';
 import type { BuiltBundle, BundleVariant, StackBundling } from './build.js';
@@ -49,4 +50,6 @@ export interface BenchResults {
   readonly throughput: readonly ThroughputRow[];
   readonly throughputError?: string;
   readonly cost: CostModel;
+  /** USD per million unauthenticated requests, with and without the cost guard (issue 12). */
+  readonly flood?: FloodResult;
 }

@@ -28,6 +28,7 @@ describe('Function: parseStackConfig', () => {
       allowedOrigins: [],
       logLevel: 'INFO',
       memorySize: 512,
+      requestAlarmThreshold: 30_000,
       toolDeadlineMs: 45_000,
       invokeMode: 'BUFFERED',
       logRetentionDays: 30,
