@@ -2,10 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { logger, refusalLogger } from '../../lambda/logger.js';
+import { lambdaContext } from '../../local/function-url-event.js';
 import { type LocalServer, startLocalServer } from '../interop/processes.js';
 import { type AuthRig, CLIENT_A, startAuthRig } from './support/auth-rig.js';
 import { reportFigures } from './support/figures.js';
+import { postEvent } from './support/hostile.js';
 
 /**
  * The `npm start` edge (issue 12): the real local server as a child process, spoken to over raw
@@ -75,8 +78,18 @@ function rawRequest(
         }, 50);
       }
     });
-    // The server closes after a refusal while the client may still be writing.
-    socket.on('error', (err) => (answered ? undefined : reject(err)));
+    // The server closes after a refusal while the client may still be writing (EPIPE, ECONNRESET):
+    // what counts is whether its answer arrived first.
+    let failure: Error | undefined;
+    socket.on('error', (err) => {
+      failure = err;
+    });
+    socket.on('close', () => {
+      if (answered) return;
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+      if (Number.isInteger(status)) resolve({ status, ms: performance.now() - started, text });
+      else reject(failure ?? new Error('closed without an answer'));
+    });
   });
 }
 
@@ -290,5 +303,64 @@ describe('Security (fast): tokens bound to this server (issue 12)', () => {
     } finally {
       await auth.close();
     }
+  });
+});
+
+describe('Security (fast): the cost guard of the public URL (issue 12)', () => {
+  let auth: AuthRig;
+  beforeAll(async () => {
+    auth = await startAuthRig();
+  });
+  afterAll(() => auth.close());
+
+  it('writes one short line per refused request (401 without or with a bad token, 403 Host) and nothing else', async () => {
+    // Prepare: the loggers at INFO as deployed; everything the handler prints is counted.
+    const cases: { name: string; headers: Record<string, string>; status: number }[] = [
+      { name: 'no token', headers: {}, status: 401 },
+      {
+        name: 'not a JWT',
+        headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.e30.AAAA' },
+        status: 401,
+      },
+      { name: 'foreign Host', headers: { host: 'evil.example' }, status: 403 },
+    ];
+    const levels = [logger.getLevelName(), refusalLogger.getLevelName()] as const;
+    logger.setLogLevel('INFO');
+    refusalLogger.setLogLevel('INFO');
+    const printed: string[] = [];
+    const capture = (chunk: string | Uint8Array) => {
+      printed.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    };
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const figures: Record<string, unknown> = {};
+    try {
+      for (const { name, headers, status } of cases) {
+        printed.length = 0;
+
+        // Act
+        const answer = await auth.rig.harness.handler(
+          postEvent('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', headers),
+          lambdaContext(10_000)
+        );
+
+        // Assess
+        const lines = printed.join('').split('\n').filter(Boolean);
+        expect(answer.statusCode, name).toBe(status);
+        expect(lines, name).toHaveLength(1);
+        const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+        expect(line, name).toMatchObject({ message: 'request', status });
+        expect(line, name).not.toHaveProperty('function_arn');
+        expect(Buffer.byteLength(lines[0] ?? ''), name).toBeLessThan(400);
+        figures[name] = Buffer.byteLength(lines[0] ?? '');
+      }
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+      logger.setLogLevel(levels[0]);
+      refusalLogger.setLogLevel(levels[1]);
+    }
+    reportFigures('security (fast): bytes of the one refusal line', figures);
   });
 });
