@@ -27,7 +27,7 @@ describe('Function: parseStackConfig', () => {
       authMode: 'cognito',
       allowedOrigins: [],
       logLevel: 'INFO',
-      memorySize: 512,
+      memorySize: 256,
       toolDeadlineMs: 45_000,
       invokeMode: 'BUFFERED',
       logRetentionDays: 30,
