@@ -108,7 +108,8 @@ export function createApp(deps: AppDependencies): App {
     }
     const origin = request.headers.get('origin');
     if (origin === null) return routeAllowed(request, options, log, false);
-    if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts })) {
+    const { protocol } = new URL(request.url);
+    if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts, protocol })) {
       log.refusedBy = 'Origin';
       log.refusedValue = logSafe(origin);
       return rpcError(403, -32000, 'Forbidden: this Origin is not allowed.');

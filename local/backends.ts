@@ -20,23 +20,13 @@ export interface LocalBackends {
 
 /**
  * Prepares the environment the Lambda handler reads (embedded defaults, `.env`, or the caller's
- * SALESFORCE_* variables; `AUTH_RESOURCE_URL` defaults to `options.resourceUrl`), starts
+ * SALESFORCE_* variables), starts
  * DynamoDB Local and the Agentforce simulator when no real backend is configured, then loads the
  * handler exactly as Lambda would.
  */
-export async function startLocalBackends(
-  options: {
-    /**
-     * The plain-HTTP URL clients call. The handler sees https:// URLs (as behind a Function
-     * URL), so without this default the 401 challenge would send OAuth clients to an https://
-     * metadata URL nobody serves.
-     */
-    resourceUrl?: string;
-  } = {}
-): Promise<LocalBackends> {
+export async function startLocalBackends(): Promise<LocalBackends> {
   const env = process.env;
   if (existsSync('.env')) process.loadEnvFile('.env');
-  if (options.resourceUrl) env.AUTH_RESOURCE_URL ??= options.resourceUrl;
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   env.POWERTOOLS_SERVICE_NAME ??= 'agentforce-mcp';
   env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
