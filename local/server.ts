@@ -5,30 +5,27 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { startLocalBackends } from './backends.js';
-import {
-  eventFromIncoming,
-  type FunctionUrlHandler,
-  lambdaContext,
-  writeResult,
-} from './function-url-event.js';
+import { eventFromIncoming, lambdaContext } from './function-url-event.js';
+import type { StreamingHandler } from './streaming-runtime.js';
 
 const HOST = '127.0.0.1';
 
+/** Serves one request through the `RESPONSE_STREAM` entry point: answers stream as on Lambda. */
 async function serve(
-  handler: FunctionUrlHandler,
+  handler: StreamingHandler,
   timeoutMs: number,
   req: IncomingMessage,
   res: ServerResponse
 ): Promise<void> {
   const event = await eventFromIncoming(req);
-  writeResult(res, await handler(event, lambdaContext(timeoutMs)));
+  await handler(event, res, lambdaContext(timeoutMs));
 }
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   const backends = await startLocalBackends({ resourceUrl: `http://${HOST}:${port}/mcp` });
   const server = createServer((req, res) => {
-    serve(backends.handler, backends.timeoutMs, req, res).catch((err: unknown) => {
+    serve(backends.streamingHandler, backends.timeoutMs, req, res).catch((err: unknown) => {
       // Lambda answers a rejected invocation with 502; so does the local server.
       process.stderr.write(`handler failed: ${(err as Error).name}\n`);
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
