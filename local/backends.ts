@@ -7,10 +7,13 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import type { FunctionUrlHandler } from './function-url-event.js';
+import { installLocalStreamingRuntime, type StreamingHandler } from './streaming-runtime.js';
 
 /** The local stand-ins the handler runs against, and how to stop them. */
 export interface LocalBackends {
   readonly handler: FunctionUrlHandler;
+  /** The `RESPONSE_STREAM` entry point over a local stand-in for Lambda's streaming runtime. */
+  readonly streamingHandler: StreamingHandler;
   /** One line each: which Salesforce and which DynamoDB the handler uses. */
   readonly salesforce: string;
   readonly dynamo: string;
@@ -69,10 +72,15 @@ export async function startLocalBackends(): Promise<LocalBackends> {
       salesforce = `Agentforce simulator at ${simulator.url} (agent ${simulator.agentId})`;
     }
 
-    // Imported only now: the handler parses its configuration from the environment at load time.
-    const { handler } = (await import('../lambda/handler.js')) as { handler: FunctionUrlHandler };
+    // Imported only now: the handler parses its configuration from the environment at load time,
+    // and defines its streaming entry point only where `awslambda` can stream.
+    installLocalStreamingRuntime();
+    const { handler, streamingHandler } = (await import('../lambda/handler.js')) as {
+      handler: FunctionUrlHandler;
+      streamingHandler: StreamingHandler;
+    };
     const timeoutMs = invocationBudgetMs(Number(env.TOOL_DEADLINE_MS ?? DEFAULT_TOOL_DEADLINE_MS));
-    return { handler, salesforce, dynamo, timeoutMs, stop };
+    return { handler, streamingHandler, salesforce, dynamo, timeoutMs, stop };
   } catch (err) {
     await stop();
     throw err;
