@@ -21,6 +21,7 @@ import {
   PREFLIGHT_HEADERS,
 } from './http/rules.js';
 import { logger } from './logger.js';
+import type { Tool } from './mcp/define-tool.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord, ToolSettings } from './mcp/tool-context.js';
 import { type McpEra, serveMcp as serveBothEras } from './mcp/transport.js';
@@ -34,6 +35,8 @@ export interface AppDependencies {
   readonly conversations: ConversationService;
   readonly auth: InboundAuth;
   readonly metrics?: MetricsPort;
+  /** The tools each request's server registers; the registry (`mcp/tools`) unless a test adds some. */
+  readonly tools?: readonly Tool[];
 }
 
 /** Per-request inputs from the hosting adapter (Lambda or the local server). */
@@ -177,7 +180,7 @@ export function createApp(deps: AppDependencies): App {
       cancelled.length > 0 ? new TextEncoder().encode(JSON.stringify(plan.forward)) : bytes;
     const served = await withinLimit(
       serveBothEras({ request, bytes: body, parsedBody: plan.forward, accept }, () =>
-        buildServer(tools, { owner, signal: options.signal, record: log })
+        buildServer(tools, { owner, signal: options.signal, record: log }, deps.tools)
       ),
       limitMs,
       options.signal

@@ -18,6 +18,21 @@ export interface LocalBackends {
   stop(): Promise<void>;
 }
 
+/** What `startLocalBackends` may be told. */
+export interface LocalBackendOptions {
+  /**
+   * The plain-HTTP URL clients call. The handler sees https:// URLs (as behind a Function
+   * URL), so without this default the 401 challenge would send OAuth clients to an https://
+   * metadata URL nobody serves.
+   */
+  readonly resourceUrl?: string;
+  /**
+   * Loads the handler once the environment is ready; by default `lambda/handler.ts`, exactly as
+   * Lambda would. The conformance fixture server passes one with its fixture tools added.
+   */
+  readonly loadHandler?: () => Promise<FunctionUrlHandler>;
+}
+
 /**
  * Prepares the environment the Lambda handler reads (embedded defaults, `.env`, or the caller's
  * SALESFORCE_* variables; `AUTH_RESOURCE_URL` defaults to `options.resourceUrl`), starts
@@ -25,14 +40,7 @@ export interface LocalBackends {
  * handler exactly as Lambda would.
  */
 export async function startLocalBackends(
-  options: {
-    /**
-     * The plain-HTTP URL clients call. The handler sees https:// URLs (as behind a Function
-     * URL), so without this default the 401 challenge would send OAuth clients to an https://
-     * metadata URL nobody serves.
-     */
-    resourceUrl?: string;
-  } = {}
+  options: LocalBackendOptions = {}
 ): Promise<LocalBackends> {
   const env = process.env;
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -80,7 +88,9 @@ export async function startLocalBackends(
     }
 
     // Imported only now: the handler parses its configuration from the environment at load time.
-    const { handler } = (await import('../lambda/handler.js')) as { handler: FunctionUrlHandler };
+    const handler = options.loadHandler
+      ? await options.loadHandler()
+      : ((await import('../lambda/handler.js')) as { handler: FunctionUrlHandler }).handler;
     const timeoutMs = invocationBudgetMs(Number(env.TOOL_DEADLINE_MS ?? DEFAULT_TOOL_DEADLINE_MS));
     return { handler, salesforce, dynamo, timeoutMs, stop };
   } catch (err) {

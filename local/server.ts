@@ -4,7 +4,8 @@
  * variables (or `.env`) point at a real org.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { startLocalBackends } from './backends.js';
+import { pathToFileURL } from 'node:url';
+import { type LocalBackendOptions, startLocalBackends } from './backends.js';
 import {
   eventFromIncoming,
   type FunctionUrlHandler,
@@ -24,9 +25,18 @@ async function serve(
   writeResult(res, await handler(event, lambdaContext(timeoutMs)));
 }
 
-async function main(): Promise<void> {
+/**
+ * Serves until SIGINT/SIGTERM. `options.loadHandler` swaps the handler (the conformance fixture
+ * server's); everything else, the HTTP edge included, is the same.
+ */
+export async function serveLocally(
+  options: Pick<LocalBackendOptions, 'loadHandler'> = {}
+): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  const backends = await startLocalBackends({ resourceUrl: `http://${HOST}:${port}/mcp` });
+  const backends = await startLocalBackends({
+    resourceUrl: `http://${HOST}:${port}/mcp`,
+    ...options,
+  });
   const server = createServer((req, res) => {
     serve(backends.handler, backends.timeoutMs, req, res).catch((err: unknown) => {
       // Lambda answers a rejected invocation with 502; so does the local server.
@@ -76,7 +86,13 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
+/** Starts the server unless imported by another entry (the conformance fixture server). */
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  serveLocally().catch(exitWithError);
+}
+
+/** Reports a failed start and exits 1. */
+export function exitWithError(err: unknown): never {
   process.stderr.write(`Could not start the local server: ${(err as Error).message}\n`);
   process.exit(1);
-});
+}
