@@ -3,6 +3,7 @@ import type { BenchResults } from './lib/results.js';
 import { change, kib, ms, ratio } from './lib/stats.js';
 import type { ColdRow, Spread } from './sections/cold-start.js';
 import { ASSUMPTIONS, PRICES } from './sections/cost.js';
+import { renderStreaming } from './sections/streaming.js';
 
 function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
@@ -405,5 +406,6 @@ export function renderReport(results: BenchResults, checks: readonly BudgetCheck
     '',
     costSection(results),
     '',
+    ...(results.streaming ? [renderStreaming(results.streaming)] : []),
   ].join('\n');
 }

@@ -29,6 +29,7 @@ import { renderReport } from './report.js';
 import { type ColdConfig, measureColdStarts } from './sections/cold-start.js';
 import { costModel } from './sections/cost.js';
 import { measureIo } from './sections/io.js';
+import { measureStreaming } from './sections/streaming.js';
 import { measureThroughput, type ThroughputRow } from './sections/throughput.js';
 
 // The parent creates the table with the AWS SDK too; its Node 20 notice is noise here.
@@ -377,6 +378,19 @@ async function main(): Promise<number> {
       log(`throughput failed: ${(err as Error).message}`);
     }
 
+    log('live turns: progress latency and RESPONSE_STREAM vs BUFFERED');
+    const streaming = await measureStreaming({
+      bundle: production.file,
+      childScript: await buildChild(
+        'bench/children/invoke-modes.ts',
+        join(BUILD_DIR, 'children/invoke-modes.mjs')
+      ),
+      standIns,
+      runs: quick ? 5 : 15,
+      coldRuns: SETTINGS.coldRuns,
+      warm: quick ? { iterations: 200, warmup: 50 } : { iterations: 1_000, warmup: 200 },
+    });
+
     const turn = io.find((row) => row.tool === 'send-message-to-agent' && row.phase === 'warm');
     const ops = turn?.operations ?? {};
     const reads = (ops.GetItem ?? 0) + (ops.Query ?? 0);
@@ -433,6 +447,7 @@ async function main(): Promise<number> {
       throughput,
       ...(throughputError ? { throughputError } : {}),
       cost,
+      streaming,
     };
     const checks = checkBudgets(results);
     const report = renderReport(results, checks);
