@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { isResourceScope } from '../lambda/auth/config.js';
 import { agentIdSchema, envSchema } from '../lambda/config.js';
 import { contextVariablesSetting } from '../lambda/conversation/context-variables.js';
 import { DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS } from '../lambda/shared/deadline.js';
@@ -273,11 +274,12 @@ export function parseStackConfig(raw: Readonly<Partial<Record<SettingKey, unknow
       if (config.jwtJwksUrl === undefined) {
         problems.push({ key: 'jwtJwksUrl', message: 'is required when authMode=jwt' });
       }
-      // The server must only accept tokens issued for it: an audience or a client allowlist.
-      if (config.jwtAudience.length === 0 && config.jwtClientIds.length === 0) {
+      // The function's own rule (lambda/auth/config.ts): a token must be bound to this server.
+      if (config.jwtAudience.length === 0 && !config.jwtRequiredScope.some(isResourceScope)) {
         problems.push({
           key: 'jwtAudience',
-          message: 'is required when authMode=jwt (or set jwtClientIds)',
+          message:
+            'is required when authMode=jwt (or set jwtRequiredScope to a resource-server scope like <server>/<scope>)',
         });
       }
     }
