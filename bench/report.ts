@@ -223,7 +223,31 @@ function quota(results: BenchResults): string {
         ...perTurn(row.memoryMb).map((cost) => usd(cost.total)),
       ])
     ),
+    '',
+    defaultMemory(results),
   ].join('\n');
+}
+
+/** Why the stack's default memory, in this run's figures. */
+function defaultMemory(results: BenchResults): string {
+  const size = results.context.defaultMemoryMb;
+  const at = (memoryMb: number, seconds: number) =>
+    results.cost.rows.find((r) => r.memoryMb === memoryMb && r.salesforceSeconds === seconds)
+      ?.total ?? Number.NaN;
+  const wall = (memoryMb: number) =>
+    (results.quota.find((q) => q.memoryMb === memoryMb)?.ours.totalMs?.p50 ?? Number.NaN) / 1000;
+  const rss = Math.max(0, ...results.turns.map((t) => t.ours.maxRssMiB));
+  const [short, long] = ASSUMPTIONS.salesforceSeconds;
+  return (
+    `**Default memory: ${size} MB** (\`DEFAULT_MEMORY_MB\` in infra/config.ts). A turn is billed for the whole Salesforce wait, ` +
+    `so cost follows memory: ${usd(at(size, short))} per million ${short} s turns against ${usd(at(512, short))} at 512 MB ` +
+    `(${usd(at(size, long))} vs ${usd(at(512, long))} at ${long} s). Its cold start (import + first initialize + first tools/call ` +
+    `at its CPU share) takes ${wall(size).toFixed(1)} s against ${wall(512).toFixed(1)} s at 512 MB, paid by ` +
+    `${ASSUMPTIONS.coldStartRate * 100} % of turns; peak RSS of warm turns under its heap flags is ${rss.toFixed(0)} MiB ` +
+    `(${((rss / size) * 100).toFixed(0)} % of it). 128 MB would cost ${usd(at(128, short))} but takes ${wall(128).toFixed(1)} s ` +
+    `to start and ${rss > 128 ? 'does not hold that peak' : 'leaves little headroom over that peak'}. A deployment that ` +
+    'cares more about cold-start latency than cost sets `memorySize` to 512 or 1024.'
+  );
 }
 
 function warm(results: BenchResults): string {
