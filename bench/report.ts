@@ -3,6 +3,7 @@ import type { BenchResults } from './lib/results.js';
 import { change, kib, median, ms, ratio } from './lib/stats.js';
 import { type ColdRow, pairedRatio, type Spread } from './sections/cold-start.js';
 import { ASSUMPTIONS, PRICES } from './sections/cost.js';
+import { renderStreaming } from './sections/streaming.js';
 
 function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
@@ -433,6 +434,7 @@ const SECTIONS: ReadonlyArray<(results: BenchResults) => string> = [
   turns,
   io,
   throughput,
+  (results) => (results.streaming ? renderStreaming(results.streaming) : ''),
   cost,
 ];
 
@@ -452,6 +454,8 @@ export function renderReport(results: BenchResults, checks: readonly BudgetCheck
     '',
     budgets(results, checks),
     '',
-    ...SECTIONS.flatMap((section) => [section(results), '']),
+    ...SECTIONS.map((section) => section(results))
+      .filter((text) => text !== '')
+      .flatMap((text) => [text, '']),
   ].join('\n');
 }

@@ -32,6 +32,7 @@ import { renderReport } from './report.js';
 import { type ColdConfig, measureColdStarts } from './sections/cold-start.js';
 import { ASSUMPTIONS, costModel } from './sections/cost.js';
 import { measureIo } from './sections/io.js';
+import { measureStreaming, type StreamingResults } from './sections/streaming.js';
 import { measureThroughput, type ThroughputRow } from './sections/throughput.js';
 
 // The parent creates the table with the AWS SDK too; its Node 20 notice is noise here.
@@ -347,6 +348,22 @@ async function main(): Promise<number> {
 
     const med = (values: number[]) =>
       values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+    // Live turns: not part of `--check` (its budgets gate the cold start and the warm path).
+    let streaming: StreamingResults | undefined;
+    if (mode !== 'check') {
+      log('live turns: progress latency and RESPONSE_STREAM vs BUFFERED');
+      streaming = await measureStreaming({
+        bundle: production.file,
+        childScript: await buildChild('bench/children/invoke-modes.ts'),
+        standIns,
+        runs: mode === 'quick' ? 5 : 15,
+        coldRuns: SETTINGS.coldRuns,
+        warm:
+          mode === 'quick' ? { iterations: 200, warmup: 50 } : { iterations: 1_000, warmup: 200 },
+      });
+    }
+
     const turn = io.find((row) => row.tool === 'send-message-to-agent' && row.phase === 'warm');
     const ours = cold.find((row) => row.config.id === 'ours');
     const cost = costModel({
@@ -389,6 +406,7 @@ async function main(): Promise<number> {
       throughput,
       ...(throughputError ? { throughputError } : {}),
       cost,
+      ...(streaming ? { streaming } : {}),
     };
     const checks = checkBudgets(results);
     const broken = checks.filter((check) => !check.ok);

@@ -124,12 +124,18 @@ function streamMetadata(response: Response) {
   return { statusCode: response.status, headers, ...(cookies.length > 0 ? { cookies } : {}) };
 }
 
-/** Pipes the body as it comes; a client that hangs up ends the copy, not the work behind it. */
+/**
+ * Pipes an event stream as it comes; a client that hangs up ends the copy, not the work behind
+ * it. Any other answer (JSON, 401, 404…) is complete already and goes in one write, as in
+ * buffered mode.
+ */
 async function writeBody(response: Response, stream: NodeJS.WritableStream): Promise<void> {
-  if (!response.body) {
+  const contentType = response.headers.get('content-type') ?? '';
+  if (!response.body || !contentType.toLowerCase().startsWith('text/event-stream')) {
+    const body = Buffer.from(await response.arrayBuffer());
     await new Promise<void>((resolve, reject) => {
       stream.once('error', reject);
-      stream.end(() => resolve());
+      stream.end(body, () => resolve());
     });
     return;
   }

@@ -21,13 +21,31 @@ export interface LocalBackends {
   stop(): Promise<void>;
 }
 
+/** Both entry points of `lambda/handler.ts`. */
+export interface EntryPoints {
+  readonly handler: FunctionUrlHandler;
+  readonly streamingHandler: StreamingHandler;
+}
+
+/** What `startLocalBackends` may be told. */
+export interface LocalBackendOptions {
+  /**
+   * Loads the entry points once the environment (and the local streaming runtime) is ready; by
+   * default `lambda/handler.ts`, exactly as Lambda would. The conformance fixture server passes
+   * one with its fixture tools added.
+   */
+  readonly loadHandler?: () => Promise<EntryPoints>;
+}
+
 /**
  * Prepares the environment the Lambda handler reads (embedded defaults, `.env`, or the caller's
  * SALESFORCE_* variables), starts
  * DynamoDB Local and the Agentforce simulator when no real backend is configured, then loads the
  * handler exactly as Lambda would.
  */
-export async function startLocalBackends(): Promise<LocalBackends> {
+export async function startLocalBackends(
+  options: LocalBackendOptions = {}
+): Promise<LocalBackends> {
   const env = process.env;
   if (existsSync('.env')) process.loadEnvFile('.env');
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -75,10 +93,9 @@ export async function startLocalBackends(): Promise<LocalBackends> {
     // Imported only now: the handler parses its configuration from the environment at load time,
     // and defines its streaming entry point only where `awslambda` can stream.
     installLocalStreamingRuntime();
-    const { handler, streamingHandler } = (await import('../lambda/handler.js')) as {
-      handler: FunctionUrlHandler;
-      streamingHandler: StreamingHandler;
-    };
+    const { handler, streamingHandler } = options.loadHandler
+      ? await options.loadHandler()
+      : ((await import('../lambda/handler.js')) as EntryPoints);
     const timeoutMs = invocationBudgetMs(Number(env.TOOL_DEADLINE_MS ?? DEFAULT_TOOL_DEADLINE_MS));
     return { handler, streamingHandler, salesforce, dynamo, timeoutMs, stop };
   } catch (err) {

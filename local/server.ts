@@ -4,8 +4,9 @@
  * variables (or `.env`) point at a real org.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
 import { envSchema } from '../lambda/config.js';
-import { startLocalBackends } from './backends.js';
+import { type LocalBackendOptions, startLocalBackends } from './backends.js';
 import { lambdaContext } from './function-url-event.js';
 import { readEdgeRequest, writeRefusal } from './http-edge.js';
 import type { StreamingHandler } from './streaming-runtime.js';
@@ -25,9 +26,15 @@ async function serve(
   await handler(read.event, res, lambdaContext(timeoutMs));
 }
 
-async function main(): Promise<void> {
+/**
+ * Serves until SIGINT/SIGTERM. `options.loadHandler` swaps the handler (the conformance fixture
+ * server's); everything else, the HTTP edge included, is the same.
+ */
+export async function serveLocally(
+  options: Pick<LocalBackendOptions, 'loadHandler'> = {}
+): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  const backends = await startLocalBackends();
+  const backends = await startLocalBackends(options);
   // The function's own body limit (read after `.env`), applied while the body arrives.
   const maxBodyBytes = envSchema.shape.MAX_BODY_BYTES.parse(process.env.MAX_BODY_BYTES);
   const server = createServer((req, res) => {
@@ -81,7 +88,13 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
+/** Starts the server unless imported by another entry (the conformance fixture server). */
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  serveLocally().catch(exitWithError);
+}
+
+/** Reports a failed start and exits 1. */
+export function exitWithError(err: unknown): never {
   process.stderr.write(`Could not start the local server: ${(err as Error).message}\n`);
   process.exit(1);
-});
+}

@@ -3,6 +3,7 @@ import type { WarmResult } from '../children/warm.js';
 import type { ColdRow } from '../sections/cold-start.js';
 import type { CostModel } from '../sections/cost.js';
 import type { IoRow } from '../sections/io.js';
+import type { StreamingResults } from '../sections/streaming.js';
 import type { ThroughputRow } from '../sections/throughput.js';
 import type { BuiltBundle } from './build.js';
 
@@ -59,4 +60,6 @@ export interface BenchResults {
   readonly throughput: readonly ThroughputRow[];
   readonly throughputError?: string;
   readonly cost: CostModel;
+  /** Live turns: progress latency and RESPONSE_STREAM vs BUFFERED (bench/sections/streaming.ts). */
+  readonly streaming?: StreamingResults;
 }
