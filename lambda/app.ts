@@ -22,6 +22,7 @@ import {
   PREFLIGHT_HEADERS,
 } from './http/rules.js';
 import { logger } from './logger.js';
+import type { Tool } from './mcp/define-tool.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord, ToolSettings } from './mcp/tool-context.js';
 import { type McpEra, serveMcp as serveBothEras } from './mcp/transport.js';
@@ -35,6 +36,8 @@ export interface AppDependencies {
   readonly conversations: ConversationService;
   readonly auth: InboundAuth;
   readonly metrics?: MetricsPort;
+  /** The tools each request's server registers; the registry (`mcp/tools`) unless a test adds some. */
+  readonly tools?: readonly Tool[];
 }
 
 /** Per-request inputs from the hosting adapter (Lambda or the local server). */
@@ -115,7 +118,8 @@ export function createApp(deps: AppDependencies): App {
     }
     const origin = request.headers.get('origin');
     if (origin === null) return routeAllowed(request, options, log, false);
-    if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts })) {
+    const { protocol } = new URL(request.url);
+    if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts, protocol })) {
       log.refusedBy = 'Origin';
       log.refusedValue = logSafe(origin);
       return rpcError(403, -32000, 'Forbidden: this Origin is not allowed.');
@@ -190,12 +194,11 @@ export function createApp(deps: AppDependencies): App {
     const exchange = { request, bytes: body, parsedBody: plan.forward, accept, stream };
     const served = await withinLimit(
       serveBothEras(exchange, () =>
-        buildServer(tools, {
-          owner,
-          signal: options.signal,
-          record: log,
-          streaming: stream !== undefined,
-        })
+        buildServer(
+          tools,
+          { owner, signal: options.signal, record: log, streaming: stream !== undefined },
+          deps.tools
+        )
       ),
       limitMs,
       options.signal

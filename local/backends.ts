@@ -21,25 +21,33 @@ export interface LocalBackends {
   stop(): Promise<void>;
 }
 
+/** Both entry points of `lambda/handler.ts`. */
+export interface EntryPoints {
+  readonly handler: FunctionUrlHandler;
+  readonly streamingHandler: StreamingHandler;
+}
+
+/** What `startLocalBackends` may be told. */
+export interface LocalBackendOptions {
+  /**
+   * Loads the entry points once the environment (and the local streaming runtime) is ready; by
+   * default `lambda/handler.ts`, exactly as Lambda would. The conformance fixture server passes
+   * one with its fixture tools added.
+   */
+  readonly loadHandler?: () => Promise<EntryPoints>;
+}
+
 /**
  * Prepares the environment the Lambda handler reads (embedded defaults, `.env`, or the caller's
- * SALESFORCE_* variables; `AUTH_RESOURCE_URL` defaults to `options.resourceUrl`), starts
+ * SALESFORCE_* variables), starts
  * DynamoDB Local and the Agentforce simulator when no real backend is configured, then loads the
  * handler exactly as Lambda would.
  */
 export async function startLocalBackends(
-  options: {
-    /**
-     * The plain-HTTP URL clients call. The handler sees https:// URLs (as behind a Function
-     * URL), so without this default the 401 challenge would send OAuth clients to an https://
-     * metadata URL nobody serves.
-     */
-    resourceUrl?: string;
-  } = {}
+  options: LocalBackendOptions = {}
 ): Promise<LocalBackends> {
   const env = process.env;
   if (existsSync('.env')) process.loadEnvFile('.env');
-  if (options.resourceUrl) env.AUTH_RESOURCE_URL ??= options.resourceUrl;
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   env.POWERTOOLS_SERVICE_NAME ??= 'agentforce-mcp';
   env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
@@ -85,10 +93,9 @@ export async function startLocalBackends(
     // Imported only now: the handler parses its configuration from the environment at load time,
     // and defines its streaming entry point only where `awslambda` can stream.
     installLocalStreamingRuntime();
-    const { handler, streamingHandler } = (await import('../lambda/handler.js')) as {
-      handler: FunctionUrlHandler;
-      streamingHandler: StreamingHandler;
-    };
+    const { handler, streamingHandler } = options.loadHandler
+      ? await options.loadHandler()
+      : ((await import('../lambda/handler.js')) as EntryPoints);
     const timeoutMs = invocationBudgetMs(Number(env.TOOL_DEADLINE_MS ?? DEFAULT_TOOL_DEADLINE_MS));
     return { handler, streamingHandler, salesforce, dynamo, timeoutMs, stop };
   } catch (err) {

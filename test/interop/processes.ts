@@ -117,6 +117,8 @@ export async function runCommand(
 export interface LocalServer {
   readonly name: string;
   readonly url: string;
+  /** The server process itself (for its memory use: `/proc/<pid>/status`). */
+  readonly pid: number;
   /** Milliseconds from spawn to the listening line. */
   readonly startMs: number;
   /**
@@ -141,10 +143,12 @@ export async function startLocalServer(options: {
   cwd: string;
   logDir: string;
   timeoutMs?: number;
+  /** The entry to run, relative to the repository root; `local/server.ts` by default. */
+  entry?: string;
 }): Promise<LocalServer> {
   const started = performance.now();
   const tsxLoader = import.meta.resolve('tsx');
-  const entry = join(REPO_ROOT, 'local', 'server.ts');
+  const entry = join(REPO_ROOT, options.entry ?? join('local', 'server.ts'));
   const child = spawnGroup(process.execPath, ['--import', tsxLoader, entry], {
     cwd: options.cwd,
     env: options.env,
@@ -205,7 +209,7 @@ export async function startLocalServer(options: {
       child.stderr?.on('data', collect);
       child.once('exit', onExit);
     });
-    return { name: options.name, url, startMs: performance.now() - started, stop };
+    return { name: options.name, url, pid: child.pid, startMs: performance.now() - started, stop };
   } catch (err) {
     await stop(5_000);
     throw err;
