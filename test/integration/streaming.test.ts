@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../lambda/app.js';
 import { NO_AUTH_TENANT } from '../../lambda/auth/index.js';
 import { createStreamingHandler } from '../../lambda/function-url-handler.js';
+import type { RequestMeasurement } from '../../lambda/observability/metrics.js';
 import {
   eventFromIncoming,
   lambdaContext,
@@ -291,6 +292,36 @@ describe('Streaming: who gets one JSON answer', () => {
     expect(response.headers.get('x-accel-buffering')).toBe('no');
     expect(events.at(0)?.method).toBe('notifications/progress');
     expect(events.at(-1)?.result?.isError).toBeFalsy();
+  });
+});
+
+describe('Streaming: the request log', () => {
+  it('records a streamed call once its answer has been written, with its tool and outcome', async () => {
+    // Prepare
+    const seen: RequestMeasurement[] = [];
+    const metrics = { request: (m: RequestMeasurement) => seen.push(m), upstream: () => undefined };
+    const handler = createStreamingHandler(
+      createApp({ ...harness.deps, metrics }),
+      localStreamingRuntime
+    ) as StreamingHandler;
+    const started = performance.now();
+
+    // Act
+    const response = await streamingHandlerFetch(handler)(
+      rpcRequest(toolCall({ client_email: email(), message: ORDER }, 'log1'))
+    );
+    await response.text();
+
+    // Assess
+    await expect.poll(() => seen.length).toBe(1);
+    expect(seen[0]).toMatchObject({
+      status: 200,
+      tool: 'complete-agentforce-conversation',
+      outcome: 'ok',
+    });
+    // The latency covers the streamed turn, not just the headers.
+    expect(seen[0]?.latencyMs).toBeGreaterThanOrEqual(300);
+    expect(seen[0]?.latencyMs).toBeLessThanOrEqual(performance.now() - started);
   });
 });
 
