@@ -142,9 +142,11 @@ const settingsSchema = z.object({
   reservedConcurrency: int(1, 10_000).optional(),
   // The same default and ceiling as the function (lambda/shared/deadline.ts).
   toolDeadlineMs: int(5_000, MAX_TOOL_DEADLINE_MS).default(DEFAULT_TOOL_DEADLINE_MS),
+  // RESPONSE_STREAM: a tool call asking for progress hears the agent while it works; JSON answers
+  // cost the same within noise (bench/sections/streaming.ts). BUFFERED answers every call as JSON.
   invokeMode: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toUpperCase() || undefined : value),
-    z.enum(['BUFFERED', 'RESPONSE_STREAM']).default('BUFFERED')
+    z.enum(['BUFFERED', 'RESPONSE_STREAM']).default('RESPONSE_STREAM')
   ),
   logRetentionDays: int(1, 3_653)
     .refine((days) => RETENTION_DAYS.includes(days), {

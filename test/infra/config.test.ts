@@ -29,7 +29,7 @@ describe('Function: parseStackConfig', () => {
       logLevel: 'INFO',
       memorySize: 256,
       toolDeadlineMs: 45_000,
-      invokeMode: 'BUFFERED',
+      invokeMode: 'RESPONSE_STREAM',
       logRetentionDays: 30,
       jwtAudience: [],
       jwtClientIds: [],
