@@ -101,6 +101,12 @@ export const DEFAULT_REQUEST_ALARM_THRESHOLD = 30_000;
 
 /** The stack name when `stackName` is not set (the name of the first release's only stack). */
 export const DEFAULT_STACK_NAME = 'AgentforceMcpServer';
+/**
+ * 256 MB: a turn is billed for the whole Salesforce wait, so cost per turn scales with memory;
+ * peak RSS leaves headroom at 256 and its cold start under Lambda's CPU share is acceptable
+ * (BENCHMARKS.md, "Cold start at Lambda CPU shares").
+ */
+export const DEFAULT_MEMORY_MB = 256;
 
 const RETENTION_DAYS = Object.values(RetentionDays).filter(
   (v): v is number => typeof v === 'number'
@@ -137,7 +143,7 @@ const settingsSchema = z.object({
     (value) => (typeof value === 'string' ? value.trim().toUpperCase() || undefined : value),
     z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']).default('INFO')
   ),
-  memorySize: int(128, 10_240).default(512),
+  memorySize: int(128, 10_240).default(DEFAULT_MEMORY_MB),
   reservedConcurrency: int(1, 10_000).optional(),
   // Function URL requests per 5 minutes: 100 a second sustained, far above one org's agent
   // traffic, far below what an unthrottled flood reaches. The alarm is free of deploy risk.
@@ -149,9 +155,11 @@ const settingsSchema = z.object({
   ),
   // The same default and ceiling as the function (lambda/shared/deadline.ts).
   toolDeadlineMs: int(5_000, MAX_TOOL_DEADLINE_MS).default(DEFAULT_TOOL_DEADLINE_MS),
+  // RESPONSE_STREAM: a tool call asking for progress hears the agent while it works; JSON answers
+  // cost the same within noise (bench/sections/streaming.ts). BUFFERED answers every call as JSON.
   invokeMode: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toUpperCase() || undefined : value),
-    z.enum(['BUFFERED', 'RESPONSE_STREAM']).default('BUFFERED')
+    z.enum(['BUFFERED', 'RESPONSE_STREAM']).default('RESPONSE_STREAM')
   ),
   logRetentionDays: int(1, 3_653)
     .refine((days) => RETENTION_DAYS.includes(days), {

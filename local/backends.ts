@@ -7,15 +7,34 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import type { FunctionUrlHandler } from './function-url-event.js';
+import { installLocalStreamingRuntime, type StreamingHandler } from './streaming-runtime.js';
 
 /** The local stand-ins the handler runs against, and how to stop them. */
 export interface LocalBackends {
   readonly handler: FunctionUrlHandler;
+  /** The `RESPONSE_STREAM` entry point over a local stand-in for Lambda's streaming runtime. */
+  readonly streamingHandler: StreamingHandler;
   /** One line each: which Salesforce and which DynamoDB the handler uses. */
   readonly salesforce: string;
   readonly dynamo: string;
   readonly timeoutMs: number;
   stop(): Promise<void>;
+}
+
+/** Both entry points of `lambda/handler.ts`. */
+export interface EntryPoints {
+  readonly handler: FunctionUrlHandler;
+  readonly streamingHandler: StreamingHandler;
+}
+
+/** What `startLocalBackends` may be told. */
+export interface LocalBackendOptions {
+  /**
+   * Loads the entry points once the environment (and the local streaming runtime) is ready; by
+   * default `lambda/handler.ts`, exactly as Lambda would. The conformance fixture server passes
+   * one with its fixture tools added.
+   */
+  readonly loadHandler?: () => Promise<EntryPoints>;
 }
 
 /**
@@ -24,7 +43,9 @@ export interface LocalBackends {
  * DynamoDB Local and the Agentforce simulator when no real backend is configured, then loads the
  * handler exactly as Lambda would.
  */
-export async function startLocalBackends(): Promise<LocalBackends> {
+export async function startLocalBackends(
+  options: LocalBackendOptions = {}
+): Promise<LocalBackends> {
   const env = process.env;
   if (existsSync('.env')) process.loadEnvFile('.env');
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -69,10 +90,14 @@ export async function startLocalBackends(): Promise<LocalBackends> {
       salesforce = `Agentforce simulator at ${simulator.url} (agent ${simulator.agentId})`;
     }
 
-    // Imported only now: the handler parses its configuration from the environment at load time.
-    const { handler } = (await import('../lambda/handler.js')) as { handler: FunctionUrlHandler };
+    // Imported only now: the handler parses its configuration from the environment at load time,
+    // and defines its streaming entry point only where `awslambda` can stream.
+    installLocalStreamingRuntime();
+    const { handler, streamingHandler } = options.loadHandler
+      ? await options.loadHandler()
+      : ((await import('../lambda/handler.js')) as EntryPoints);
     const timeoutMs = invocationBudgetMs(Number(env.TOOL_DEADLINE_MS ?? DEFAULT_TOOL_DEADLINE_MS));
-    return { handler, salesforce, dynamo, timeoutMs, stop };
+    return { handler, streamingHandler, salesforce, dynamo, timeoutMs, stop };
   } catch (err) {
     await stop();
     throw err;

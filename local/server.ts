@@ -4,15 +4,18 @@
  * variables (or `.env`) point at a real org.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
 import { envSchema } from '../lambda/config.js';
-import { startLocalBackends } from './backends.js';
-import { type FunctionUrlHandler, lambdaContext, writeResult } from './function-url-event.js';
+import { type LocalBackendOptions, startLocalBackends } from './backends.js';
+import { lambdaContext } from './function-url-event.js';
 import { readEdgeRequest, writeRefusal } from './http-edge.js';
+import type { StreamingHandler } from './streaming-runtime.js';
 
 const HOST = '127.0.0.1';
 
+/** Serves one request through the `RESPONSE_STREAM` entry point: answers stream as on Lambda. */
 async function serve(
-  handler: FunctionUrlHandler,
+  handler: StreamingHandler,
   timeoutMs: number,
   maxBodyBytes: number,
   req: IncomingMessage,
@@ -20,21 +23,29 @@ async function serve(
 ): Promise<void> {
   const read = await readEdgeRequest(req, maxBodyBytes);
   if (!read.ok) return writeRefusal(res, read.refusal);
-  writeResult(res, await handler(read.event, lambdaContext(timeoutMs)));
+  await handler(read.event, res, lambdaContext(timeoutMs));
 }
 
-async function main(): Promise<void> {
+/**
+ * Serves until SIGINT/SIGTERM. `options.loadHandler` swaps the handler (the conformance fixture
+ * server's); everything else, the HTTP edge included, is the same.
+ */
+export async function serveLocally(
+  options: Pick<LocalBackendOptions, 'loadHandler'> = {}
+): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  const backends = await startLocalBackends();
+  const backends = await startLocalBackends(options);
   // The function's own body limit (read after `.env`), applied while the body arrives.
   const maxBodyBytes = envSchema.shape.MAX_BODY_BYTES.parse(process.env.MAX_BODY_BYTES);
   const server = createServer((req, res) => {
-    serve(backends.handler, backends.timeoutMs, maxBodyBytes, req, res).catch((err: unknown) => {
-      // Lambda answers a rejected invocation with 502; so does the local server.
-      process.stderr.write(`handler failed: ${(err as Error).name}\n`);
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end('{"message":"Internal Server Error"}');
-    });
+    serve(backends.streamingHandler, backends.timeoutMs, maxBodyBytes, req, res).catch(
+      (err: unknown) => {
+        // Lambda answers a rejected invocation with 502; so does the local server.
+        process.stderr.write(`handler failed: ${(err as Error).name}\n`);
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+        res.end('{"message":"Internal Server Error"}');
+      }
+    );
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -77,7 +88,13 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
+/** Starts the server unless imported by another entry (the conformance fixture server). */
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  serveLocally().catch(exitWithError);
+}
+
+/** Reports a failed start and exits 1. */
+export function exitWithError(err: unknown): never {
   process.stderr.write(`Could not start the local server: ${(err as Error).message}\n`);
   process.exit(1);
-});
+}

@@ -29,8 +29,8 @@ export const FLOOD_PRICES = {
   logEventOverheadBytes: 26,
 } as const;
 
-/** The stack's default memory size. */
-const MEMORY_MB = 512;
+/** The stack's default memory size (infra: `memorySize`). */
+const MEMORY_MB = 256;
 
 /**
  * Lambda's own lines per invocation in the default text format, as it prints them (shape from the

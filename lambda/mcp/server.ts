@@ -1,5 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+import type { Tool } from './define-tool.js';
 import type { ToolRequest, ToolSettings } from './tool-context.js';
 import { TOOLS } from './tools/index.js';
 
@@ -20,18 +21,23 @@ export const INSTRUCTIONS = (() => {
 /**
  * Builds a fresh MCP server for one request. Never share one across requests: the SDK's stateless
  * transport is single-use, and a shared server leaked responses across clients (CVE-2026-25536).
+ * `tools` is the registry unless a test build adds to it (the conformance fixture server does).
  *
  * @example
  * const server = buildServer(settings, { owner, signal, record });
  * await server.connect(transport);
  */
-export function buildServer(settings: ToolSettings, request: ToolRequest): McpServer {
+export function buildServer(
+  settings: ToolSettings,
+  request: ToolRequest,
+  tools: readonly Tool[] = TOOLS
+): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {} },
     instructions: INSTRUCTIONS,
     jsonSchemaValidator,
   });
-  for (const tool of TOOLS) tool.register(server, settings, request);
+  for (const tool of tools) tool.register(server, settings, request);
   // Registering a tool makes the SDK advertise `listChanged: true`; this server never sends that
   // notification (the tool set is fixed for a container's life), so say so.
   server.server.registerCapabilities({ tools: { listChanged: false } });

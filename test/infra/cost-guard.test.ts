@@ -38,7 +38,6 @@ describe('Stack: the cost guard of the public Function URL', () => {
       ],
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Handler: 'index.handler',
       ReservedConcurrentExecutions: Match.absent(),
       LoggingConfig: { LogGroup: Match.anyValue(), LogFormat: Match.absent() },
     });

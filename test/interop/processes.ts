@@ -143,10 +143,12 @@ export async function startLocalServer(options: {
   cwd: string;
   logDir: string;
   timeoutMs?: number;
+  /** The entry to run, relative to the repository root; `local/server.ts` by default. */
+  entry?: string;
 }): Promise<LocalServer> {
   const started = performance.now();
   const tsxLoader = import.meta.resolve('tsx');
-  const entry = join(REPO_ROOT, 'local', 'server.ts');
+  const entry = join(REPO_ROOT, options.entry ?? join('local', 'server.ts'));
   const child = spawnGroup(process.execPath, ['--import', tsxLoader, entry], {
     cwd: options.cwd,
     env: options.env,

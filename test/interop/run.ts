@@ -1,9 +1,11 @@
 /**
  * `npm run test:interop`: proves that real, independent MCP clients work with the server.
  *
- * 1. Starts `local/server.ts` twice on free ports (simulator latency 0): A without inbound auth,
- *    B with `AUTH_MODE=jwt` against a local OAuth server set up the way Agentforce needs it.
- * 2. A: the official conformance suite: every 2025-era server scenario (0.1.16, with
+ * 1. Starts `local/server.ts` three times on free ports (simulator latency 0): A without inbound
+ *    auth, B with `AUTH_MODE=jwt` against a local OAuth server set up the way Agentforce needs it,
+ *    and C, the same app and edge with the conformance suite's fixture tools added
+ *    (conformance-fixture-server.ts; test-only).
+ * 2. C: the official conformance suite: every 2025-era server scenario (0.1.16, with
  *    conformance-baseline.yml) and the 2026-07-28 requirement set (0.2.0-alpha.12, with
  *    conformance-baseline-2026-07-28.yml).
  * 3. A: the MCP Inspector CLI lists the tools and calls each one in a conversation's order, in the
@@ -65,10 +67,19 @@ const SCOPE = 'mcp.invoke';
 const envPlaceholder = (name: string) => `$\{${name}}`;
 /** Claude Desktop reaches remote servers through this stdio bridge; pinned exactly. */
 const MCP_REMOTE_PACKAGE = 'mcp-remote@0.15.1';
+/** Server C: the same app and edge with the conformance suite's fixture tools (test-only). */
+const FIXTURE_SERVER_ENTRY = join('test', 'interop', 'conformance-fixture-server.ts');
 const BASELINE = join(REPO_ROOT, 'test', 'interop', 'conformance-baseline.yml');
 const MODERN_BASELINE = join(REPO_ROOT, 'test', 'interop', 'conformance-baseline-2026-07-28.yml');
 /** 2026-07-28 scenarios that must pass whatever the baseline says. */
-const MODERN_REQUIRED = ['tools-list', 'dns-rebinding-protection', 'http-header-validation'];
+const MODERN_REQUIRED = [
+  'tools-list',
+  'dns-rebinding-protection',
+  'http-header-validation',
+  'server-stateless',
+  'tools-call-with-progress',
+  'input-required-result-multi-round',
+];
 
 type V2Mode = 'auto' | 'legacy' | { pin: string };
 
@@ -757,7 +768,7 @@ async function main(): Promise<number> {
   };
 
   try {
-    const [portA, portB] = [await freePort(), await freePort()];
+    const [portA, portB, portC] = [await freePort(), await freePort(), await freePort()];
     const resourceB = `http://127.0.0.1:${portB}/mcp`;
     const agentforce = throwawayClient('agentforce-org');
     const otherApp = throwawayClient('other-app');
@@ -797,25 +808,39 @@ async function main(): Promise<number> {
         cwd: workDir,
         logDir: outDir,
       }),
+      startLocalServer({
+        name: 'server-c-conformance-fixtures',
+        entry: FIXTURE_SERVER_ENTRY,
+        env: { ...common, PORT: String(portC), AUTH_MODE: 'none' },
+        cwd: workDir,
+        logDir: outDir,
+      }),
     ]);
     for (const outcome of starting) if (outcome.status === 'fulfilled') servers.push(outcome.value);
+    const labels = [
+      'A (AUTH_MODE=none)',
+      'B (AUTH_MODE=jwt)',
+      'C (AUTH_MODE=none, conformance fixture tools)',
+    ];
     for (const [index, outcome] of starting.entries()) {
       record({
         phase: 'setup',
-        check: `server ${index === 0 ? 'A (AUTH_MODE=none)' : 'B (AUTH_MODE=jwt)'} listening`,
+        check: `server ${labels[index]} listening`,
         ok: outcome.status === 'fulfilled',
         ms: outcome.status === 'fulfilled' ? outcome.value.startMs : undefined,
         detail:
           outcome.status === 'fulfilled' ? outcome.value.url : short(String(outcome.reason), 300),
       });
     }
-    const [serverA, serverB] = starting.map((outcome) =>
+    const [serverA, serverB, serverC] = starting.map((outcome) =>
       outcome.status === 'fulfilled' ? outcome.value : undefined
     );
 
-    if (serverA) {
+    if (serverC) {
       for (const which of CONFORMANCE_RUNS)
-        await conformancePhase(serverA.url, outDir, base, which);
+        await conformancePhase(serverC.url, outDir, base, which);
+    }
+    if (serverA) {
       const tools = await inspectorList('inspector', serverA.url, [], base);
       await inspectorCalls('inspector', serverA.url, [], tools, base);
       for (const era of ['auto', 'modern'] as const) {

@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { Client as V2Client } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { INSTRUCTIONS } from '../../lambda/mcp/server.js';
+import { buildServer, INSTRUCTIONS } from '../../lambda/mcp/server.js';
 import { TOOL_NAMES, TOOLS } from '../../lambda/mcp/tools/index.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
@@ -91,5 +93,24 @@ describe('Function: buildServer', () => {
 
   it('advertises tools without listChanged, which this server never sends', () => {
     expect(client.getServerCapabilities()?.tools).toEqual({ listChanged: false });
+  });
+
+  it('registers the tools it is given instead of the registry (the conformance fixture build)', async () => {
+    // Prepare
+    const given = TOOLS.slice(1, 3);
+    const request = { owner: 'tenant', signal: new AbortController().signal, record: {} };
+    const server = buildServer(settings(), request, given);
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const inMemory = new V2Client({ name: 'registry-test', version: '1.0.0' });
+    await server.connect(serverSide);
+    await inMemory.connect(clientSide);
+
+    // Act
+    const { tools } = await inMemory.listTools();
+    await inMemory.close();
+    await server.close();
+
+    // Assess
+    expect(tools.map((tool) => tool.name)).toEqual(given.map((tool) => tool.name));
   });
 });
