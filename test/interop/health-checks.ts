@@ -29,7 +29,7 @@ const CHECKS: readonly HealthCheck[] = [
   {
     label: `Gemini CLI ${GEMINI_CLI_PACKAGE.split('@').at(-1)} gemini mcp list`,
     npx: ['-y', GEMINI_CLI_PACKAGE],
-    connected: /✓ agentforce: \S+ \(http\) - Connected/,
+    connected: /agentforce: \S+ \(http\) - Connected/,
     // Gemini CLI ignores a project's MCP settings in a folder the user has not trusted.
     prepare(home, project) {
       mkdirSync(join(home, '.gemini'), { recursive: true });
@@ -119,7 +119,8 @@ export async function runHealthChecks(options: {
       continue;
     }
     const list = add.code === 0 ? await run(['mcp', 'list']) : add;
-    const line = check.connected.exec(list.stdout)?.[0];
+    // Gemini CLI prints its list on stderr, Claude Code on stdout.
+    const line = check.connected.exec(`${list.stdout}\n${list.stderr}`)?.[0];
     // The server's log line is written asynchronously; give it a moment.
     await new Promise((resolve) => setTimeout(resolve, 300));
     options.record({
