@@ -1,31 +1,35 @@
 import type { BenchResults } from './lib/results.js';
-import { kib, ms, ratio } from './lib/stats.js';
+import { kib, median, ms, ratio } from './lib/stats.js';
+import { pairedRatio } from './sections/cold-start.js';
 import { TURN_TOOLS } from './sections/io.js';
 
 /**
- * Performance budgets `npm run bench` enforces (exit code 1 when one is broken). Size and import
- * time are relative to the leanest bundle the bench itself builds from the same dependencies
- * (every cut in `VARIANTS` applied), so a dependency upgrade moves both sides and the budget
- * only fails when a known cut is missing or a new regression appears.
+ * What `npm run bench` and `npm run bench:check` enforce (exit code 1 when one is broken). Every
+ * timing budget is a ratio against the bare SDK v2 server doing the same I/O, measured in the same
+ * run on the deployed Node (24), interleaved, as a median; CPU time where the machine may be busy.
+ * The limits are generous enough for a shared 2-core machine and tight enough that a real
+ * regression (a heavy import, per-request work that belongs per container) breaks them.
  */
 export const BUDGETS = {
-  /** Our handler's warm p50 against the bare SDK server's (tools/list, tools/call). */
-  warmRatio: 1.5,
+  /** Cold start CPU (import + first initialize + first tools/call), ours / bare. Issue 17's goal. */
+  coldCpuVsBare: 1.5,
+  /**
+   * Warm tools/call inside the handler (in-process stand-ins, INFO logging), p50 ours / bare. Ours
+   * also writes its access-log line and EMF metrics (~1.4 KB) and validates Salesforce's answer.
+   */
+  warmCallVsBare: 2.5,
+  /** CPU per warm turn with real HTTP clients (AWS SDK, fetch), ours / bare. */
+  turnCpuVsBare: 1.5,
   warmSecretsManagerCalls: 0,
   warmTokenCalls: 0,
+  /** A turn on an open session: lease + release. */
   dynamoRequestsPerTurn: 2,
-  /**
-   * Production bundle, raw KiB. Measured 850 KiB after the zod namespace-import cut (1191 KiB
-   * before), 910 KiB on SDK v2 (`@modelcontextprotocol/server` 322 KiB, which ships its own Ajv,
-   * against 281 KiB of SDK v1 + Ajv + zod v3 + zod-to-json-schema): the price of serving both
-   * protocol eras. A regression such as zod's locale files coming back (+343 KiB) still breaks it.
-   */
-  bundleMaxKiB: 950,
-  /**
-   * Production import p50 against the bare SDK server's in the same run (a ratio, so it holds on
-   * any machine): ours adds DynamoDB, Secrets Manager, Powertools and JWT verification.
-   */
-  importVsBare: 2.5,
+  /** A turn that starts (or ends) a session also updates the tenant's session roster. */
+  dynamoRequestsPerSessionChange: 3,
+  /** Bundle, raw KiB: readable identifiers, AWS SDK bundled. */
+  bundleMaxKiB: 1_600,
+  /** Peak RSS of 200 warm turns under the heap flags Lambda sets for the default memory, as a share of it. */
+  rssShareOfDefaultMemory: 0.8,
 } as const;
 
 export interface BudgetCheck {
@@ -39,20 +43,39 @@ export interface BudgetCheck {
 
 export function checkBudgets(results: BenchResults): BudgetCheck[] {
   const checks: BudgetCheck[] = [];
-  const scenario = (id: string) => results.warm.scenarios.find((s) => s.id === id);
-  for (const id of ['tools/list', 'tools/call']) {
-    const found = scenario(id);
-    const ours = found?.summaries.ours?.p50 ?? Number.NaN;
-    const bare = found?.summaries.bare?.p50 ?? Number.NaN;
-    const value = ours / bare;
+  const ratioCheck = (name: string, value: number, limit: number, detail: string, hint?: string) =>
     checks.push({
-      name: `warm ${id}: our handler vs bare SDK server (p50)`,
-      limit: `≤ ${ratio(BUDGETS.warmRatio)}`,
-      measured: `${ratio(value)} (${ms(ours)} vs ${ms(bare)} ms)`,
-      ok: value <= BUDGETS.warmRatio,
-      hint: 'per-request work in buildServer: see "Where the warm time goes" in bench/README.md',
+      name,
+      limit: `≤ ${ratio(limit)}`,
+      measured: `${ratio(value)} (${detail})`,
+      ok: value <= limit,
+      ...(hint ? { hint } : {}),
     });
-  }
+  const cold = (id: string) => results.cold.find((row) => row.config.id === id);
+  ratioCheck(
+    `cold start CPU, ${results.context.deployed}: ours / bare (median of interleaved pairs)`,
+    pairedRatio(cold('ours'), cold('bare'), 'cpuMs'),
+    BUDGETS.coldCpuVsBare,
+    `${ms(cold('ours')?.cpuMs.p50 ?? Number.NaN)} vs ${ms(cold('bare')?.cpuMs.p50 ?? Number.NaN)} ms`,
+    'a new module-scope import or per-container setup: see the import attribution table'
+  );
+  const call = results.warm.scenarios.find((s) => s.id === 'tools/call')?.summaries;
+  ratioCheck(
+    'warm tools/call in the handler: ours / bare (p50)',
+    (call?.ours?.p50 ?? Number.NaN) / (call?.bare?.p50 ?? Number.NaN),
+    BUDGETS.warmCallVsBare,
+    `${ms(call?.ours?.p50 ?? Number.NaN)} vs ${ms(call?.bare?.p50 ?? Number.NaN)} ms`,
+    'per-request work that belongs per container (schemas, validators, clients)'
+  );
+  const turnRatio = median(
+    results.turns.map((t) => t.ours.cpuMsPerRequest / t.bare.cpuMsPerRequest)
+  );
+  ratioCheck(
+    'CPU per warm turn with real HTTP clients: ours / bare (median of rounds)',
+    turnRatio,
+    BUDGETS.turnCpuVsBare,
+    `${ms(median(results.turns.map((t) => t.ours.cpuMsPerRequest)))} vs ${ms(median(results.turns.map((t) => t.bare.cpuMsPerRequest)))} ms`
+  );
 
   const warmIo = results.io.filter((row) => row.phase === 'warm');
   const warmSecrets = Math.max(0, ...warmIo.map((row) => row.secretsManagerRequests));
@@ -63,7 +86,7 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
     ok: warmSecrets <= BUDGETS.warmSecretsManagerCalls,
   });
   const loopTokens = Object.values(results.warm.upstreamDuringLoops).reduce(
-    (total, counters) => total + counters.token,
+    (n, c) => n + c.token,
     0
   );
   const warmTokens = Math.max(0, ...warmIo.map((row) => row.tokenRequests));
@@ -74,53 +97,57 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
     ok: warmTokens <= BUDGETS.warmTokenCalls && loopTokens === 0,
   });
   const turns = results.io.filter((row) => TURN_TOOLS.has(row.tool));
-  const perTurn = Math.max(0, ...turns.map((row) => row.dynamoRequests));
+  const onOpen = Math.max(
+    0,
+    ...turns.filter((r) => r.situation === 'open session').map((r) => r.dynamoRequests)
+  );
+  const starting = Math.max(
+    0,
+    ...turns.filter((r) => r.situation !== 'open session').map((r) => r.dynamoRequests)
+  );
   const storeMismatch = results.io.some((row) => row.storeOperations !== row.dynamoRequests);
   checks.push({
-    name: 'DynamoDB requests per conversation turn (cold and warm)',
-    limit: `≤ ${BUDGETS.dynamoRequestsPerTurn}`,
-    measured: `${perTurn}${storeMismatch ? ' (store stats disagree with the wire count!)' : ''}`,
-    ok: perTurn <= BUDGETS.dynamoRequestsPerTurn && !storeMismatch,
+    name: 'DynamoDB requests per conversation turn: open session / starting one (cold and warm)',
+    limit: `≤ ${BUDGETS.dynamoRequestsPerTurn} / ≤ ${BUDGETS.dynamoRequestsPerSessionChange}`,
+    measured: `${onOpen} / ${starting}${storeMismatch ? ' (store stats disagree with the wire count!)' : ''}`,
+    ok:
+      onOpen <= BUDGETS.dynamoRequestsPerTurn &&
+      starting <= BUDGETS.dynamoRequestsPerSessionChange &&
+      !storeMismatch,
   });
-
-  const production = results.variants[0];
-  if (production) {
-    const kibs = production.bundle.bytes / 1024;
-    checks.push({
-      name: 'bundle size: production, raw',
-      limit: `≤ ${BUDGETS.bundleMaxKiB} KiB`,
-      measured: kib(production.bundle.bytes),
-      ok: kibs <= BUDGETS.bundleMaxKiB,
-      hint: "check `import { z } from 'zod'` (Biome forbids it) and new dependencies in the metafile table",
-    });
-  }
-  const importOf = (id: string) =>
-    results.cold.find((row) => row.config.id === id)?.importMs.p50 ?? Number.NaN;
-  const imported = importOf('node20:production') / importOf('node20:bare');
   checks.push({
-    name: 'import time (Node 20, as deployed): production vs bare SDK server (p50)',
-    limit: `≤ ${ratio(BUDGETS.importVsBare)}`,
-    measured: `${ratio(imported)} (${ms(importOf('node20:production'))} vs ${ms(importOf('node20:bare'))} ms)`,
-    ok: imported <= BUDGETS.importVsBare,
+    name: 'bundle size, raw',
+    limit: `≤ ${BUDGETS.bundleMaxKiB} KiB`,
+    measured: kib(results.production.bytes),
+    ok: results.production.bytes / 1024 <= BUDGETS.bundleMaxKiB,
+    hint: 'a new dependency or a lost tree-shake: see the package table',
+  });
+  const rss = Math.max(0, ...results.turns.map((t) => t.ours.maxRssMiB));
+  const rssLimit = results.context.defaultMemoryMb * BUDGETS.rssShareOfDefaultMemory;
+  checks.push({
+    name: `peak RSS, warm turns under Lambda's ${results.context.defaultMemoryMb} MB heap flags`,
+    limit: `≤ ${rssLimit.toFixed(0)} MiB`,
+    measured: `${rss.toFixed(0)} MiB`,
+    ok: rss <= rssLimit,
   });
 
-  const productionHash = results.cold.find((row) => row.config.id === 'node20:production')
-    ?.toolsListHashes[0];
-  const broken = results.cold.filter(
-    (row) =>
-      row.failures.length > 0 ||
-      (row.config.tool === 'ours' &&
-        (row.toolsListHashes.length !== 1 || row.toolsListHashes[0] !== productionHash))
-  );
-  const ioFailures = results.io.filter((row) => !row.ok);
   const failures = [
-    ...broken.map((row) => `${row.config.id}: ${row.failures[0] ?? 'tools/list differs'}`),
-    ...ioFailures.map((row) => `I/O ${row.tool} ${row.phase}: ${row.error}`),
+    ...[...results.cold, ...results.attribution, ...results.quota.flatMap((q) => [q.ours, q.bare])]
+      .filter((row) => row.failures.length > 0)
+      .map((row) => `${row.config.id}: ${row.failures[0]}`),
+    ...results.turns.flatMap((t) => [
+      ...t.ours.failures,
+      ...t.bare.failures,
+      ...t.unauthenticated.failures,
+    ]),
+    ...results.io
+      .filter((row) => !row.ok)
+      .map((row) => `I/O ${row.tool} ${row.phase}: ${row.error}`),
     ...results.warm.failures,
     ...(results.throughputError ? [`throughput: ${results.throughputError}`] : []),
   ];
   checks.push({
-    name: 'every section ran and every measured call succeeded; every cut answers tools/list like production',
+    name: 'every section ran and every measured call succeeded',
     limit: 'no failure',
     measured: failures.length === 0 ? 'none' : failures.slice(0, 3).join(' | ').slice(0, 400),
     ok: failures.length === 0,

@@ -1,8 +1,9 @@
 import type { BudgetCheck } from './budgets.js';
 import type { BenchResults } from './lib/results.js';
-import { change, kib, ms, ratio } from './lib/stats.js';
-import type { ColdRow, Spread } from './sections/cold-start.js';
+import { change, kib, median, ms, ratio } from './lib/stats.js';
+import { type ColdRow, pairedRatio, type Spread } from './sections/cold-start.js';
 import { ASSUMPTIONS, PRICES } from './sections/cost.js';
+import { renderStreaming } from './sections/streaming.js';
 
 function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
@@ -10,233 +11,285 @@ function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]
 }
 
 const spread = (value: Spread | undefined) => (value ? `${ms(value.p50)} / ${ms(value.p90)}` : '—');
-const usd = (value: number) => `$${value < 10 ? value.toFixed(2) : value.toFixed(0)}`;
+const usd = (value: number) =>
+  Number.isFinite(value)
+    ? `$${value < 1 ? value.toFixed(3) : value < 10 ? value.toFixed(2) : value.toFixed(1)}`
+    : 'n/a';
+const cold = (results: BenchResults, id: string) =>
+  results.cold.find((row) => row.config.id === id);
 
-function budgetSection(checks: readonly BudgetCheck[]): string {
+function budgets(results: BenchResults, checks: readonly BudgetCheck[]): string {
   return [
     '## Budgets',
     '',
+    `Enforced by \`bench/budgets.ts\` (\`npm run bench\`, and the reduced \`npm run bench:check\` in .ci/run); measured on ${results.context.deployed}.`,
+    '',
     table(
       ['budget', 'limit', 'measured', 'status'],
-      checks.map((check) => [
-        check.name,
-        check.limit,
-        check.measured,
-        check.ok ? 'ok' : `**BROKEN**${check.hint ? ` — ${check.hint}` : ''}`,
+      checks.map((c) => [
+        c.name,
+        c.limit,
+        c.measured,
+        c.ok ? 'ok' : `**BROKEN**${c.hint ? ` — ${c.hint}` : ''}`,
       ])
     ),
   ].join('\n');
 }
 
-function bundleSection(results: BenchResults): string {
-  const production = results.variants[0]?.bundle;
-  const coldOf = (id: string) => results.cold.find((row) => row.config.id === `node20:${id}`);
-  const rows = results.variants.map(({ variant, bundle }) => {
-    const cold = coldOf(variant.id);
-    const note =
-      variant.zodNamespaceImports && bundle.rewrittenFiles === 0 ? ' (already in the source)' : '';
-    return [
-      `${variant.label}${note}`,
-      variant.kind,
-      kib(bundle.bytes),
-      kib(bundle.gzipBytes),
-      production ? change(production.bytes, bundle.bytes) : '',
-      kib(bundle.mapBytes),
-      spread(cold?.importMs),
-      spread(cold?.initializeMs),
-      spread(cold?.toolCallMs),
-    ];
-  });
-  const s = results.stack;
+function bundle(results: BenchResults): string {
+  const { production: p, minified: m, bare } = results;
   return [
-    '## 1. Production bundle and the cuts measured against it',
+    '## Bundle',
     '',
-    `Built with esbuild exactly as the stack's NodejsFunction does (read from \`infra/mcp-server-stack.ts\`): ` +
-      `\`--bundle --platform=node --format=${s.format} --target=${s.target}${s.minify ? ' --minify' : ''}` +
-      `${s.sourceMap ? ' --sourcemap' : ''}${s.sourcesContent ? '' : ' --sources-content=false'}` +
-      ` --main-fields=${s.mainFields.join(',')}\`, banner \`createRequire\`, ` +
-      `${s.bundleAwsSdk ? 'AWS SDK bundled' : 'AWS SDK external'}; runtime ${s.runtime} ${s.architecture}, ` +
-      `NODE_OPTIONS \`${s.nodeOptions || '(none)'}\`. Each row adds one cut to the row above it; ` +
-      `"source change" rows are simulated at bundle time (lambda/ is not edited). ` +
-      `Times: Node 20, fresh process, ${results.context.coldRuns} runs, p50 / p90 ms, as deployed (${s.nodeOptions || 'no flags'}).`,
+    'Built with the options the stack deploys (`infra/bundling.ts`: ESM, node24, whitespace and syntax minified, ' +
+      'identifiers kept, external `.map` beside it for offline decoding, AWS SDK bundled).',
     '',
     table(
+      ['bundle', 'raw', 'gzip', '.map'],
       [
-        'bundle',
-        'kind',
-        'raw',
-        'gzip',
-        'Δ raw',
-        'source map',
-        'import',
-        'first initialize',
-        'first tools/call',
-      ],
-      rows
+        [
+          'ours, as deployed (readable identifiers)',
+          kib(p.bytes),
+          kib(p.gzipBytes),
+          kib(p.mapBytes),
+        ],
+        [
+          `ours, fully minified (before; ${change(m.bytes, p.bytes)} raw)`,
+          kib(m.bytes),
+          kib(m.gzipBytes),
+          kib(m.mapBytes),
+        ],
+        [
+          'bare SDK v2 server with the same AWS SDK clients',
+          kib(bare.bytes),
+          kib(bare.gzipBytes),
+          kib(bare.mapBytes),
+        ],
+      ]
     ),
     '',
-    `Bare SDK v2 \`@modelcontextprotocol/server\` server (one tool, same options): ${kib(results.bareSdk.bytes)} raw, ${kib(results.bareSdk.gzipBytes)} gzip; bare SDK v1 \`@modelcontextprotocol/sdk\`: ${kib(results.bareSdkV1.bytes)} raw, ${kib(results.bareSdkV1.gzipBytes)} gzip.`,
-    '',
-    "**Applied cut, before and after** (same machine, Node 20, p50 import): `import { z } from 'zod'` kept all of " +
-      "zod's locale files in the bundle; `import * as z from 'zod'` lets esbuild drop them. Production went from " +
-      '1190.9 KiB raw / 312.6 KiB gzip, 145 ms import, to 850.1 KiB / 251.5 KiB, about 122 ms (−29 %). A Biome ' +
-      'rule (`noRestrictedImports`) keeps the named import out. Warm-path changes measured the same way: one shared ' +
-      'JSON Schema validator instead of a new Ajv per request, zod schemas built once per container, and `tools/list` ' +
-      "answered from the SDK's own first answer (warm tools/list 3.54× → about 0.3× the bare SDK server; " +
-      'tools/call 2.17× → about 1.2×).',
-    '',
-    '**Declined cuts** (rows marked "declined"): each aliases a library internal to a stub — Ajv (the SDK would ' +
-      'validate elicitation answers with it), the AWS SDK default credential chain (Lambda only ever needs the ' +
-      "environment provider), zod v3 and zod-to-json-schema (the SDK's compatibility layer). Together they would save " +
-      'another ~40 % of the bundle and ~30 ms of import, but they replace code the libraries own and test with code ' +
-      'we would own, and a library upgrade could silently route through a stub. They stay measured here so the ' +
-      'trade-off is visible. On SDK v2 the Ajv and zod v3 aliases change nothing: `@modelcontextprotocol/server` ' +
-      'ships its own Ajv inside its dist and has no zod v3 layer.',
+    table(
+      ['package (esbuild metafile, bytes in output)', 'ours', 'share'],
+      p.contributions
+        .slice(0, 14)
+        .map((c) => [c.name, kib(c.bytes), `${((c.bytes / p.bytes) * 100).toFixed(0)}%`])
+    ),
   ].join('\n');
 }
 
-function contributionSection(results: BenchResults): string {
-  const production = results.variants[0]?.bundle;
-  const lean = results.variants.at(-1)?.bundle;
-  if (!production || !lean) return '';
-  const leanBytes = new Map(lean.contributions.map((c) => [c.name, c.bytes]));
-  const rows = production.contributions
-    .slice(0, 16)
-    .map((c) => [
-      c.name,
-      kib(c.bytes),
-      `${((c.bytes / production.bytes) * 100).toFixed(0)}%`,
-      kib(leanBytes.get(c.name) ?? 0),
-    ]);
-  return [
-    '## 2. What the production bundle is made of (esbuild metafile, bytes in output)',
-    '',
-    table(['package', 'production', 'share', 'leanest variant'], rows),
-  ].join('\n');
-}
-
-function coldRowCells(row: ColdRow): string[] {
+function coldCells(row: ColdRow): string[] {
   return [
     row.config.runtime.label,
     row.config.label,
-    row.config.nodeArgs.join(' ') || '—',
-    ms(row.bootMs.p50),
     spread(row.importMs),
     spread(row.initializeMs),
     spread(row.toolCallMs),
     spread(row.totalMs),
-    `${row.maxRssMiB.toFixed(0)} MiB`,
+    spread(row.cpuMs),
+    `${row.rssAfterImportMiB.toFixed(0)} / ${row.maxRssMiB.toFixed(0)} MiB`,
     row.failures.length > 0
       ? `${row.runs} ok, failed: ${row.failures[0]?.slice(0, 80)}`
       : String(row.runs),
   ];
 }
 
-function coldSection(results: BenchResults): string {
-  const main = results.cold.filter((row) => !row.config.intermediate);
+function coldStart(results: BenchResults): string {
+  const rows = results.cold;
+  const maps = [
+    ['ours + --enable-source-maps', 'ours+maps'],
+    ['minified + --enable-source-maps (before)', 'minified+maps'],
+  ] as const;
+  const ours = cold(results, 'ours');
+  const stack = (row: ColdRow | undefined) =>
+    row?.firstStackMs ? ms(row.firstStackMs.p50) : 'n/a';
   return [
-    '## 3. Cold start proxy (fresh Node process per run)',
+    '## Cold start (fresh process per run, no CPU limit)',
     '',
-    'import = `await import(bundle)` (Lambda INIT runs this); first initialize and first tools/call = ' +
-      '`await handler(event, context)` with a Function URL event. The tools/call is ' +
-      '`complete-agentforce-conversation` for a new client: Secrets Manager read (fake), token, ' +
-      'DynamoDB Local lease + release, Agent API start + message (simulator, latency 0). ' +
-      'The stand-ins run in the parent and were up before each child started. p50 / p90 ms; ' +
-      'boot = Node start to the first line of the child script.',
+    'import = `await import(bundle)` (Lambda INIT); then the first `initialize` and the first real `tools/call` ' +
+      'through `handler` with Function URL events. Both sides do the same I/O on that call: a Secrets Manager read ' +
+      '(fake), a Salesforce token (simulator), two DynamoDB writes (DynamoDB Local), Agent API start + message ' +
+      '(simulator, latency 0); ours is `complete-agentforce-conversation` for a new client, bare is its `converse` tool. ' +
+      `Logging at INFO, as deployed. Configurations interleaved, ${results.context.coldRuns} runs each; p50 / p90 ms; ` +
+      'CPU = user + system of the child over the same span.',
     '',
     table(
       [
         'runtime',
         'bundle',
-        'node flags',
-        'boot',
         'import',
         'first initialize',
         'first tools/call',
-        'import + both',
-        'peak RSS',
+        'all three (wall)',
+        'all three (CPU)',
+        'RSS after import / peak',
         'runs',
       ],
-      main.map(coldRowCells)
+      rows.map(coldCells)
     ),
     '',
-    '### Import time by dependency (each bundled alone with the production options; they overlap)',
+    `Ours / bare (median of interleaved pairs): CPU ${ratio(pairedRatio(ours, cold(results, 'bare'), 'cpuMs'))}, ` +
+      `wall ${ratio(pairedRatio(ours, cold(results, 'bare'), 'totalMs'))}, import ${ratio(pairedRatio(ours, cold(results, 'bare'), 'importMs'))}.`,
+    '',
+    '### Source maps: readable identifiers instead of `--enable-source-maps`',
+    '',
+    'Same process layout, interleaved; ratios are against the deployed configuration. The first-stack probe times ' +
+      'the first `error.stack` rendered with the bundle’s frames on it (taken inside its outbound `fetch` on a second ' +
+      'tools/call, after the timed span), on the same bundle at the same point on both sides: with ' +
+      '`--enable-source-maps` that is where Node parses the `.map`.',
     '',
     table(
-      ['bundle', 'raw', 'import p50 / p90 (Node 20)'],
-      results.attribution.map((row) => [
-        row.config.label,
-        kib(row.config.bundle.bytes),
-        spread(row.importMs),
+      [
+        'configuration',
+        'import (ratio)',
+        'cold CPU (ratio)',
+        'RSS after import',
+        'first error stack',
+      ],
+      [
+        [
+          'ours, as deployed (no flag)',
+          ms(ours?.importMs.p50 ?? Number.NaN),
+          ms(ours?.cpuMs.p50 ?? Number.NaN),
+          `${ours?.rssAfterImportMiB.toFixed(0)} MiB`,
+          `${stack(ours)} ms`,
+        ],
+        ...maps.map(([label, id]) => {
+          const row = cold(results, id);
+          return [
+            label,
+            `${ms(row?.importMs.p50 ?? Number.NaN)} (${ratio(pairedRatio(row, ours, 'importMs'))})`,
+            `${ms(row?.cpuMs.p50 ?? Number.NaN)} (${ratio(pairedRatio(row, ours, 'cpuMs'))})`,
+            `${row?.rssAfterImportMiB.toFixed(0)} MiB`,
+            `${stack(row)} ms`,
+          ];
+        }),
+      ]
+    ),
+    '',
+    results.attribution.length === 0
+      ? ''
+      : [
+          `### Import time by dependency (each bundled alone with the same options, ${results.context.deployed}; they overlap)`,
+          '',
+          table(
+            ['bundle', 'raw', 'import p50 / p90'],
+            results.attribution.map((row) => [
+              row.config.label,
+              kib(row.config.bundle.bytes),
+              spread(row.importMs),
+            ])
+          ),
+        ].join('\n'),
+  ].join('\n');
+}
+
+function quota(results: BenchResults): string {
+  const header = '## Cold start at Lambda CPU shares';
+  if (results.quota.length === 0)
+    return `${header}\n\nNot measured: ${results.quotaSkip ?? 'no rows'}.`;
+  const perTurn = (memoryMb: number) =>
+    results.cost.rows.filter((row) => row.memoryMb === memoryMb);
+  return [
+    header,
+    '',
+    'Each child runs in a CPU cgroup limited to memory / 1769 of one core (Lambda’s CPU share) with the heap flags ' +
+      'Lambda’s Node bootstrap sets for that memory; import + first initialize + first tools/call as above, ' +
+      'ours and bare interleaved. p50 ms. $ per million turns from the cost model below (1 % cold starts).',
+    '',
+    table(
+      [
+        'memory',
+        'ours CPU',
+        'bare CPU',
+        'CPU ours / bare',
+        'ours wall',
+        'bare wall',
+        '$ / 1M turns (5 s)',
+        '$ / 1M turns (15 s)',
+      ],
+      results.quota.map((row) => [
+        `${row.memoryMb} MB`,
+        ms(row.ours.cpuMs.p50),
+        ms(row.bare.cpuMs.p50),
+        ratio(pairedRatio(row.ours, row.bare, 'cpuMs')),
+        ms(row.ours.totalMs?.p50 ?? Number.NaN),
+        ms(row.bare.totalMs?.p50 ?? Number.NaN),
+        ...perTurn(row.memoryMb).map((cost) => usd(cost.total)),
       ])
     ),
   ].join('\n');
 }
 
-function warmSection(results: BenchResults): string {
-  const ids = Object.keys(results.warm.scenarios[0]?.summaries ?? {});
-  const labels: Record<string, string> = {
-    ours: 'ours (production)',
-    lean: 'ours (leanest variant)',
-    bare: 'bare SDK v2',
-    'bare-v1': 'bare SDK v1',
-  };
-  const rows = results.warm.scenarios.map((scenario) => {
-    const bare = scenario.summaries.bare;
-    const cells = ids.map((id) => {
-      const summary = scenario.summaries[id];
-      return summary ? `${ms(summary.p50)} / ${ms(summary.p99)}` : '—';
-    });
-    const ours = scenario.summaries.ours;
-    const lean = scenario.summaries.lean;
-    return [
-      scenario.id,
-      scenario.requests.ours ?? '',
-      ...cells,
-      bare && ours ? ratio(ours.p50 / bare.p50) : '—',
-      bare && lean ? ratio(lean.p50 / bare.p50) : '—',
-    ];
-  });
-  const first = results.warm.scenarios[0]?.summaries.ours;
+function warm(results: BenchResults): string {
   return [
-    '## 4. Warm overhead inside the handler',
+    '## Warm overhead inside the handler',
     '',
-    `\`await handler(event, context)\` only, ${first?.n ?? 0} timed requests per handler and request ` +
-      'type after warm-up, handlers interleaved in blocks in one process. Ours: the production ' +
-      'composition root with an in-process instant Salesforce (canned token/start/message bodies) and ' +
-      '`MemorySessionStore`; bare SDK v2: `createMcpHandler` with a fresh `McpServer` per request (its ' +
-      'legacy leg answers SSE frames); bare SDK v1: fresh `McpServer` + ' +
-      '`WebStandardStreamableHTTPServerTransport` per request; one `echo` tool each, same Function URL ' +
-      'conversion, 2025-11-25 requests. p50 / p99 ms.',
+    '`await handler(event, context)` only, in one process, handlers interleaved in blocks; both sides talk to the ' +
+      'same in-process stand-ins (an instant Salesforce `fetch`; ours the `MemorySessionStore`, bare an in-memory ' +
+      'table), logging at INFO (log lines counted, not written). p50 / p99 ms. tools/list: ours answers from a ' +
+      'per-container cache and bare computes it, so no ratio is given for it.',
     '',
     table(
-      [
-        'request',
-        'ours does',
-        ...ids.map((id) => labels[id] ?? id),
-        'ours / bare (p50)',
-        'lean / bare (p50)',
-      ],
-      rows
+      ['request', 'ours does', 'ours', 'bare', 'ours / bare (p50)', 'log bytes per request (ours)'],
+      results.warm.scenarios.map((s) => [
+        s.id,
+        s.requests.ours ?? '',
+        `${ms(s.summaries.ours?.p50 ?? Number.NaN)} / ${ms(s.summaries.ours?.p99 ?? Number.NaN)}`,
+        `${ms(s.summaries.bare?.p50 ?? Number.NaN)} / ${ms(s.summaries.bare?.p99 ?? Number.NaN)}`,
+        s.id === 'tools/list'
+          ? '— (cache vs none)'
+          : ratio((s.summaries.ours?.p50 ?? Number.NaN) / (s.summaries.bare?.p50 ?? Number.NaN)),
+        (s.logBytesPerRequest.ours ?? 0).toFixed(0),
+      ])
     ),
-    '',
-    `Store operations per send-message turn: ${Object.entries(results.warm.storeOpsPerTurn)
-      .map(([id, ops]) => `${labels[id] ?? id} ${ops}`)
-      .join(', ')}. Token requests during the timed loops: ${Object.values(
-      results.warm.upstreamDuringLoops
-    )
-      .map((c) => c.token)
-      .join(', ')}.`,
   ].join('\n');
 }
 
-function ioSection(results: BenchResults): string {
+function turns(results: BenchResults): string {
+  const pick = (f: (t: BenchResults['turns'][number]) => number) => median(results.turns.map(f));
   return [
-    '## 5. I/O per tool call',
+    '## Per warm turn and per 401, real HTTP clients',
     '',
-    'Production composition root (SALESFORCE_SECRET_ARN, DynamoDB store) against DynamoDB Local behind a ' +
-      'counting proxy (requests on the wire), a counting fake Secrets Manager and the simulator. Cold = first ' +
-      'call of a fresh container (new clients and caches); warm = the next call in the same container.',
+    `\`children/turns.ts\` under the heap flags Lambda sets for ${results.context.defaultMemoryMb} MB: one cold turn, then ` +
+      'warm turns for the same client against DynamoDB Local and the simulator (AWS SDK and `fetch` doing real HTTP), ' +
+      'and, with AUTH_MODE=cognito, tools/list without a token (401). CPU = this process’s user + system per request ' +
+      `(mean), at a full core; median of ${results.turns.length} interleaved round(s).`,
+    '',
+    table(
+      ['request', 'CPU ms', 'wall ms (p50)', 'log bytes', 'peak RSS'],
+      [
+        [
+          'ours: turn (complete-agentforce-conversation, open session)',
+          ms(pick((t) => t.ours.cpuMsPerRequest)),
+          ms(pick((t) => t.ours.wallMsPerRequest)),
+          pick((t) => t.ours.logBytesPerRequest).toFixed(0),
+          `${pick((t) => t.ours.maxRssMiB).toFixed(0)} MiB`,
+        ],
+        [
+          'bare: turn (converse)',
+          ms(pick((t) => t.bare.cpuMsPerRequest)),
+          ms(pick((t) => t.bare.wallMsPerRequest)),
+          pick((t) => t.bare.logBytesPerRequest).toFixed(0),
+          `${pick((t) => t.bare.maxRssMiB).toFixed(0)} MiB`,
+        ],
+        [
+          'ours: unauthenticated request → 401',
+          ms(pick((t) => t.unauthenticated.cpuMsPerRequest)),
+          ms(pick((t) => t.unauthenticated.wallMsPerRequest)),
+          pick((t) => t.unauthenticated.logBytesPerRequest).toFixed(0),
+          `${pick((t) => t.unauthenticated.maxRssMiB).toFixed(0)} MiB`,
+        ],
+      ]
+    ),
+  ].join('\n');
+}
+
+function io(results: BenchResults): string {
+  return [
+    '## I/O per tool call',
+    '',
+    'Production composition root against DynamoDB Local behind a counting proxy (requests on the wire), a counting ' +
+      'fake Secrets Manager and the simulator. Cold = first call of a fresh container; warm = the next call in it.',
     '',
     table(
       [
@@ -263,147 +316,115 @@ function ioSection(results: BenchResults): string {
   ].join('\n');
 }
 
-function throughputSection(results: BenchResults): string {
-  if (results.throughputError) {
-    return `## 6. Throughput of the local server\n\nNot measured: ${results.throughputError}`;
-  }
+function throughput(results: BenchResults): string {
+  if (results.throughput.length === 0)
+    return results.throughputError
+      ? `## Throughput\n\nNot measured: ${results.throughputError}`
+      : '';
   return [
-    '## 6. Throughput of the local server (`npm start`: tsx, HTTP → Function URL event → handler)',
+    '## Throughput of the local server (`npm start`, autocannon, 10 connections)',
     '',
-    'DynamoDB Local and the simulator at latency 0, as a local run uses them. Load generator, server, ' +
-      'simulator and DynamoDB Local (Java) share the machine, so this is a relative figure, not a Lambda one ' +
-      '(on Lambda each concurrent request gets its own execution environment).',
+    'DynamoDB Local and the simulator at latency 0 share the machine with the server and the load generator: a ' +
+      'relative figure, not a Lambda one (there each concurrent request has its own execution environment).',
     '',
     table(
-      ['scenario', 'connections', 'duration', 'req/s', 'p50 ms', 'p99 ms', 'failures', 'engine'],
+      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'failures'],
       results.throughput.map((row) => [
         row.scenario,
-        String(row.connections),
-        `${(row.durationMs / 1000).toFixed(0)} s`,
         row.result.perSecond.toFixed(0),
         ms(row.result.latency.p50),
         ms(row.result.latency.p99),
-        `${row.result.failures}${row.result.firstFailure ? ` (${row.result.firstFailure.slice(0, 60)})` : ''}`,
-        row.result.engine,
+        String(row.result.failures),
       ])
     ),
   ].join('\n');
 }
 
-function costSection(results: BenchResults): string {
-  const { cost } = results;
+function cost(results: BenchResults): string {
+  const { cost: model, context } = results;
   return [
-    '## 7. Cost model per conversation turn',
+    '## Cost per million turns',
     '',
-    'Assumptions (us-east-1 public on-demand prices; check before quoting): Lambda arm64 ' +
-      `$${PRICES.lambdaArmGbSecond} per GB-s and $${(PRICES.lambdaRequest * 1e6).toFixed(2)} per million requests; ` +
-      `DynamoDB on-demand $${(PRICES.dynamoWru * 1e6).toFixed(3)} per million WRU, $${(PRICES.dynamoRru * 1e6).toFixed(3)} per million RRU; ` +
-      `Secrets Manager $${(PRICES.secretsManagerCall * 10_000).toFixed(2)} per 10 000 calls. ` +
-      `A turn is billed for the Salesforce wait plus our warm overhead (local p50, scaled by CPU share: ` +
-      `1 vCPU at ${ASSUMPTIONS.fullVcpuMb} MB) plus ${ASSUMPTIONS.dynamoRequestMs} ms per DynamoDB request in-region. ` +
-      'Items stay under 1 KB, so each write is 1 WRU. Stack default memory: ' +
-      `${results.stack.defaultMemoryMb} MB.`,
+    `us-east-1 list prices (check before quoting): Lambda arm64 $${PRICES.lambdaArmGbSecond}/GB-s and ` +
+      `$${(PRICES.lambdaRequest * 1e6).toFixed(2)}/M requests; DynamoDB $${(PRICES.dynamoWru * 1e6).toFixed(3)}/M WRU; ` +
+      `CloudWatch Logs $${PRICES.logsPerGb}/GB ingested; Cognito M2M $${(PRICES.cognitoTokenRequest * 1000).toFixed(2)} per 1 000 ` +
+      `token requests; Secrets Manager $${(PRICES.secretsManagerCall * 1e4).toFixed(2)}/10 000 calls. A turn is billed for ` +
+      `the Salesforce wait + our measured CPU per turn scaled by the CPU share (1 core at 1769 MB) + ` +
+      `${ASSUMPTIONS.dynamoRequestMs} ms per DynamoDB write; cold starts at ${ASSUMPTIONS.coldStartRate * 100} % of turns ` +
+      '(INIT billed; wall from the CPU-share table where measured); logs = measured bytes per turn + ' +
+      `${ASSUMPTIONS.platformLogBytes} bytes of Lambda’s START/END/REPORT; one Cognito token per ` +
+      `${ASSUMPTIONS.turnsPerCognitoToken} turns. Stack default: ${context.defaultMemoryMb} MB.`,
     '',
     table(
       [
         'memory',
         'Salesforce',
-        'billed s',
-        'GB-s',
-        'Lambda / 1M turns',
-        'DynamoDB / 1M turns',
-        'total / 1M turns',
-        'our share of billed time',
+        'requests',
+        'duration',
+        'cold starts',
+        'DynamoDB',
+        'logs',
+        'Cognito',
+        'total',
       ],
-      cost.rows.map((row) => [
-        `${row.memoryMb} MB`,
-        `${row.salesforceSeconds} s`,
-        row.billedSeconds.toFixed(3),
-        row.gbSeconds.toFixed(3),
-        usd(row.lambdaPerMillion),
-        usd(row.dynamoPerMillion),
-        usd(row.totalPerMillion),
-        `${(row.ourShare * 100).toFixed(2)}%`,
+      model.rows.map((r) => [
+        `${r.memoryMb} MB`,
+        `${r.salesforceSeconds} s`,
+        usd(r.requests),
+        usd(r.duration),
+        usd(r.coldStarts),
+        usd(r.dynamo),
+        usd(r.logs),
+        usd(r.cognito),
+        `**${usd(r.total)}**`,
       ])
     ),
     '',
-    'Cold starts (INIT is billed since August 2025): local import time of the production bundle on the ' +
-      "stack's Node major when measured, scaled by CPU share, an estimate. Below one vCPU the CPU-bound " +
-      'INIT costs the same at every memory size; only its duration changes:',
+    'An unauthenticated flood, per million 401s (request + billed duration at the measured CPU, 1 ms minimum + logs):',
     '',
     table(
-      [
-        'memory',
-        'estimated INIT (import)',
-        'cost / 1M cold starts (incl. one Secrets Manager read)',
-      ],
-      cost.initEstimates.map((row) => [
-        `${row.memoryMb} MB`,
-        `${ms(row.initMs)} ms`,
-        usd(row.usdPerMillionColdStarts),
+      ['memory', 'billed ms', '$ / 1M 401s', 'logs share'],
+      model.unauthorized.map((r) => [
+        `${r.memoryMb} MB`,
+        String(r.billedMs),
+        usd(r.total),
+        `${(r.logsShare * 100).toFixed(0)}%`,
       ])
     ),
-    '',
-    table(
-      ['memory run', 'peak RSS', 'send-message p50'],
-      [
-        [
-          'cold-start child: import + first initialize + first tools/call',
-          `${results.memory.coldMaxRssMiB.toFixed(0)} MiB`,
-          '—',
-        ],
-        [
-          'our handler alone, warm loop, heap unconstrained',
-          `${results.memory.aloneMaxRssMiB.toFixed(0)} MiB`,
-          `${ms(results.memory.aloneToolCallP50)} ms`,
-        ],
-        [
-          `same, \`--max-old-space-size=${results.memory.cappedHeapMb}\``,
-          `${results.memory.cappedMaxRssMiB.toFixed(0)} MiB`,
-          `${ms(results.memory.cappedToolCallP50)} ms${results.memory.cappedFailures > 0 ? ' (failures!)' : ''}`,
-        ],
-      ]
-    ),
-    '',
-    `An unconstrained heap grows until V8 decides to collect; in a Lambda function V8 sizes its heap to ` +
-      `the function's memory and collects sooner, which the capped run imitates. The function needs ` +
-      `about ${cost.peakRssMiB.toFixed(0)} MiB (the larger of the cold child and the capped run); the ` +
-      `smallest size with 25% headroom is **${cost.recommendedMemoryMb} MB** (stack default ` +
-      `${results.stack.defaultMemoryMb} MB). A turn is billed for the whole Salesforce wait, so cost scales ` +
-      'linearly with the memory size; a larger size only buys a faster cold start (more CPU for INIT).',
   ].join('\n');
 }
 
-/** The whole report, as written to BENCHMARKS.md and printed. */
+/** The report's sections, in order; a new section adds its renderer here. */
+const SECTIONS: ReadonlyArray<(results: BenchResults) => string> = [
+  bundle,
+  coldStart,
+  quota,
+  warm,
+  turns,
+  io,
+  throughput,
+  (results) => (results.streaming ? renderStreaming(results.streaming) : ''),
+  cost,
+];
+
+/** The Markdown report, as written to BENCHMARKS.md and printed. */
 export function renderReport(results: BenchResults, checks: readonly BudgetCheck[]): string {
   const c = results.context;
   return [
     '# Benchmarks',
     '',
-    `Generated by \`npm run bench${c.quick ? ' -- --quick' : ''}\` on ${c.startedAt} in ${c.durationSeconds.toFixed(0)} s; ` +
+    `Generated by \`npm run bench${c.mode === 'full' ? '' : ` -- --${c.mode}`}\` on ${c.startedAt} in ${c.durationSeconds.toFixed(0)} s; ` +
       `${c.cpu}, ${c.cores} cores; load average ${c.loadAverageStart.map((v) => v.toFixed(2)).join(' ')} at the start, ` +
       `${c.loadAverageEnd.map((v) => v.toFixed(2)).join(' ')} at the end; ${c.runtimes.join(', ')}` +
       `${c.skipped.length > 0 ? ` (not run: ${c.skipped.join('; ')})` : ''}.`,
     '',
-    '> These are local proxies, not Lambda measurements: relative figures (ours vs the bare SDK, before vs ' +
-      'after a cut) carry over, absolute milliseconds do not. Take final figures on a quiet machine ' +
-      '(load average well under the core count) with a full run.',
-    c.quick ? '\n> **Quick run**: too few samples for decisions.\n' : '',
-    budgetSection(checks),
+    '> Local proxies, not Lambda measurements: ratios (ours vs the bare SDK server doing the same I/O, before vs ' +
+      'after) carry over, absolute milliseconds do not. Take final figures on a quiet machine.',
     '',
-    bundleSection(results),
+    budgets(results, checks),
     '',
-    contributionSection(results),
-    '',
-    coldSection(results),
-    '',
-    warmSection(results),
-    '',
-    ioSection(results),
-    '',
-    throughputSection(results),
-    '',
-    costSection(results),
-    '',
+    ...SECTIONS.map((section) => section(results))
+      .filter((text) => text !== '')
+      .flatMap((text) => [text, '']),
   ].join('\n');
 }

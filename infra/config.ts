@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { isResourceScope } from '../lambda/auth/config.js';
 import { agentIdSchema, envSchema } from '../lambda/config.js';
 import { contextVariablesSetting } from '../lambda/conversation/context-variables.js';
 import { DEFAULT_TOOL_DEADLINE_MS, MAX_TOOL_DEADLINE_MS } from '../lambda/shared/deadline.js';
@@ -95,6 +96,12 @@ const httpsUrl = text.refine(
 
 /** The stack name when `stackName` is not set (the name of the first release's only stack). */
 export const DEFAULT_STACK_NAME = 'AgentforceMcpServer';
+/**
+ * 256 MB: a turn is billed for the whole Salesforce wait, so cost per turn scales with memory;
+ * peak RSS leaves headroom at 256 and its cold start under Lambda's CPU share is acceptable
+ * (BENCHMARKS.md, "Cold start at Lambda CPU shares").
+ */
+export const DEFAULT_MEMORY_MB = 256;
 
 const RETENTION_DAYS = Object.values(RetentionDays).filter(
   (v): v is number => typeof v === 'number'
@@ -131,7 +138,7 @@ const settingsSchema = z.object({
     (value) => (typeof value === 'string' ? value.trim().toUpperCase() || undefined : value),
     z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']).default('INFO')
   ),
-  memorySize: int(128, 10_240).default(512),
+  memorySize: int(128, 10_240).default(DEFAULT_MEMORY_MB),
   reservedConcurrency: int(1, 10_000).optional(),
   // The same default and ceiling as the function (lambda/shared/deadline.ts).
   toolDeadlineMs: int(5_000, MAX_TOOL_DEADLINE_MS).default(DEFAULT_TOOL_DEADLINE_MS),
@@ -267,11 +274,12 @@ export function parseStackConfig(raw: Readonly<Partial<Record<SettingKey, unknow
       if (config.jwtJwksUrl === undefined) {
         problems.push({ key: 'jwtJwksUrl', message: 'is required when authMode=jwt' });
       }
-      // The server must only accept tokens issued for it: an audience or a client allowlist.
-      if (config.jwtAudience.length === 0 && config.jwtClientIds.length === 0) {
+      // The function's own rule (lambda/auth/config.ts): a token must be bound to this server.
+      if (config.jwtAudience.length === 0 && !config.jwtRequiredScope.some(isResourceScope)) {
         problems.push({
           key: 'jwtAudience',
-          message: 'is required when authMode=jwt (or set jwtClientIds)',
+          message:
+            'is required when authMode=jwt (or set jwtRequiredScope to a resource-server scope like <server>/<scope>)',
         });
       }
     }

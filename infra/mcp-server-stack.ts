@@ -15,7 +15,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -29,6 +29,7 @@ import { METRICS_NAMESPACE } from '../lambda/observability/metric-names.js';
 import { PLACEHOLDER_CLIENT_ID } from '../lambda/secrets/placeholder.js';
 import { invocationBudgetMs } from '../lambda/shared/deadline.js';
 import { SESSION_TABLE } from '../lambda/state/table-schema.js';
+import { functionBundling } from './bundling.js';
 import type { StackConfig } from './config.js';
 import { deploymentProblems } from './deploy-checks.js';
 import { StackConfigError } from './errors.js';
@@ -185,24 +186,9 @@ export class McpServerStack extends Stack {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: config.logLevel,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        NODE_OPTIONS: '--enable-source-maps',
         ...auth.environment,
       },
-      bundling: {
-        // Local esbuild only: this project never needs Docker.
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // Some dependencies still call require(); ESM output needs one.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Ship the AWS SDK versions the tests ran against, not whatever the runtime carries.
-        bundleAwsSDK: true,
-      },
+      bundling: functionBundling(),
     });
 
     const functionUrl = this.function.addFunctionUrl({

@@ -2,6 +2,7 @@ import { type InboundAuth, NO_AUTH_TENANT, tenantOf } from './auth/index.js';
 import type { Config } from './config.js';
 import type { ConversationService } from './conversation/conversation-service.js';
 import {
+  asksForProgress,
   cancelledResponse,
   invalidParams,
   MAX_BATCH_SIZE,
@@ -44,6 +45,12 @@ export interface RequestOptions {
   /** Fires shortly before the invocation must have answered. */
   readonly signal: AbortSignal;
   readonly requestId?: string;
+  /**
+   * Set by a host that writes a response as it is produced (Lambda `RESPONSE_STREAM`, `npm
+   * start`): it is handed the work a streamed answer still does, and keeps the invocation alive
+   * until that work ends. Without it every answer is one buffered body.
+   */
+  readonly waitUntil?: (work: Promise<unknown>) => void;
 }
 
 /** The MCP server as a web handler: `Request` in, `Response` out. */
@@ -111,7 +118,8 @@ export function createApp(deps: AppDependencies): App {
     }
     const origin = request.headers.get('origin');
     if (origin === null) return routeAllowed(request, options, log, false);
-    if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts })) {
+    const { protocol } = new URL(request.url);
+    if (!isOriginAllowed(origin, allowedOrigins, { host, allowedHosts, protocol })) {
       log.refusedBy = 'Origin';
       log.refusedValue = logSafe(origin);
       return rpcError(403, -32000, 'Forbidden: this Origin is not allowed.');
@@ -178,9 +186,19 @@ export function createApp(deps: AppDependencies): App {
     const limitMs = config.limits.toolDeadlineMs + EDGE_MARGIN_MS;
     const body =
       cancelled.length > 0 ? new TextEncoder().encode(JSON.stringify(plan.forward)) : bytes;
+    // Streams only where it can be heard: a streaming host, an SSE-accepting client, a progressToken.
+    const stream =
+      options.waitUntil && accept === 'as-is' && asksForProgress(plan.forward)
+        ? { waitUntil: options.waitUntil }
+        : undefined;
+    const exchange = { request, bytes: body, parsedBody: plan.forward, accept, stream };
     const served = await withinLimit(
-      serveBothEras({ request, bytes: body, parsedBody: plan.forward, accept }, () =>
-        buildServer(tools, { owner, signal: options.signal, record: log }, deps.tools)
+      serveBothEras(exchange, () =>
+        buildServer(
+          tools,
+          { owner, signal: options.signal, record: log, streaming: stream !== undefined },
+          deps.tools
+        )
       ),
       limitMs,
       options.signal
@@ -197,10 +215,16 @@ export function createApp(deps: AppDependencies): App {
     return served.response;
   }
 
-  return async function app(request, options) {
+  return async function app(request, hostOptions) {
     const started = performance.now();
     const log: RequestLog = {};
     let status = 500;
+    // A streamed answer is still being written when it is returned: its log line waits for it.
+    const streamed: Promise<unknown>[] = [];
+    const { waitUntil } = hostOptions;
+    const options: RequestOptions = waitUntil
+      ? { ...hostOptions, waitUntil: (work) => streamed.push(work) }
+      : hostOptions;
     try {
       const response = await route(request, options, log);
       status = response.status;
@@ -213,26 +237,37 @@ export function createApp(deps: AppDependencies): App {
         'Internal error. Retry; if it persists, contact the administrator.'
       );
     } finally {
-      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
-      deps.metrics?.request({ ...log, status, latencyMs });
-      logger.info('request', {
-        requestId: options.requestId,
-        httpMethod: request.method,
-        path: new URL(request.url).pathname,
-        status,
-        mcpMethod: log.mcpMethod,
-        era: log.era,
-        tool: log.tool,
-        outcome: log.outcome,
-        errorCode: log.errorCode,
-        principal: log.principal,
-        refusedBy: log.refusedBy,
-        refusedValue: log.refusedValue,
-        latencyMs,
-      });
-      if (log.traceparent) logger.removeKeys(['traceparent']);
+      const finished = () => writeLog(request, options, { log, status, started });
+      if (waitUntil && streamed.length > 0) waitUntil(Promise.allSettled(streamed).then(finished));
+      else finished();
     }
   };
+
+  /** The request's one log line and metrics; for a streamed answer, once it has been written. */
+  function writeLog(
+    request: Request,
+    options: RequestOptions,
+    { log, status, started }: { log: RequestLog; status: number; started: number }
+  ): void {
+    const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+    deps.metrics?.request({ ...log, status, latencyMs });
+    logger.info('request', {
+      requestId: options.requestId,
+      httpMethod: request.method,
+      path: new URL(request.url).pathname,
+      status,
+      mcpMethod: log.mcpMethod,
+      era: log.era,
+      tool: log.tool,
+      outcome: log.outcome,
+      errorCode: log.errorCode,
+      principal: log.principal,
+      refusedBy: log.refusedBy,
+      refusedValue: log.refusedValue,
+      latencyMs,
+    });
+    if (log.traceparent) logger.removeKeys(['traceparent']);
+  }
 }
 
 /** A POST body that passed the edge checks, ready for the SDK. */

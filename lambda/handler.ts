@@ -11,11 +11,16 @@ import {
 // A bad configuration fails the cold start with the variable's name.
 const dependencies = createDependencies(loadConfig(process.env));
 
-/** The Lambda entry point for a Function URL in BUFFERED invoke mode (payload 2.0). */
-export const handler = createHandler(createApp(dependencies));
+const app = createApp(dependencies);
 
-/** The entry point for RESPONSE_STREAM invoke mode; defined only inside the Lambda runtime. */
+/** The Lambda entry point for a Function URL in BUFFERED invoke mode (payload 2.0). */
+export const handler = createHandler(app);
+
+/**
+ * The entry point for RESPONSE_STREAM invoke mode (progress streams as the agent works); defined
+ * only inside the Lambda runtime, or where a stand-in `awslambda` was installed (`npm start`).
+ */
 export const streamingHandler = createStreamingHandler(
-  handler,
+  app,
   (globalThis as { awslambda?: Partial<StreamingRuntime> }).awslambda
 );

@@ -7,10 +7,13 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import type { FunctionUrlHandler } from './function-url-event.js';
+import { installLocalStreamingRuntime, type StreamingHandler } from './streaming-runtime.js';
 
 /** The local stand-ins the handler runs against, and how to stop them. */
 export interface LocalBackends {
   readonly handler: FunctionUrlHandler;
+  /** The `RESPONSE_STREAM` entry point over a local stand-in for Lambda's streaming runtime. */
+  readonly streamingHandler: StreamingHandler;
   /** One line each: which Salesforce and which DynamoDB the handler uses. */
   readonly salesforce: string;
   readonly dynamo: string;
@@ -18,24 +21,25 @@ export interface LocalBackends {
   stop(): Promise<void>;
 }
 
+/** Both entry points of `lambda/handler.ts`. */
+export interface EntryPoints {
+  readonly handler: FunctionUrlHandler;
+  readonly streamingHandler: StreamingHandler;
+}
+
 /** What `startLocalBackends` may be told. */
 export interface LocalBackendOptions {
   /**
-   * The plain-HTTP URL clients call. The handler sees https:// URLs (as behind a Function
-   * URL), so without this default the 401 challenge would send OAuth clients to an https://
-   * metadata URL nobody serves.
+   * Loads the entry points once the environment (and the local streaming runtime) is ready; by
+   * default `lambda/handler.ts`, exactly as Lambda would. The conformance fixture server passes
+   * one with its fixture tools added.
    */
-  readonly resourceUrl?: string;
-  /**
-   * Loads the handler once the environment is ready; by default `lambda/handler.ts`, exactly as
-   * Lambda would. The conformance fixture server passes one with its fixture tools added.
-   */
-  readonly loadHandler?: () => Promise<FunctionUrlHandler>;
+  readonly loadHandler?: () => Promise<EntryPoints>;
 }
 
 /**
  * Prepares the environment the Lambda handler reads (embedded defaults, `.env`, or the caller's
- * SALESFORCE_* variables; `AUTH_RESOURCE_URL` defaults to `options.resourceUrl`), starts
+ * SALESFORCE_* variables), starts
  * DynamoDB Local and the Agentforce simulator when no real backend is configured, then loads the
  * handler exactly as Lambda would.
  */
@@ -44,7 +48,6 @@ export async function startLocalBackends(
 ): Promise<LocalBackends> {
   const env = process.env;
   if (existsSync('.env')) process.loadEnvFile('.env');
-  if (options.resourceUrl) env.AUTH_RESOURCE_URL ??= options.resourceUrl;
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   env.POWERTOOLS_SERVICE_NAME ??= 'agentforce-mcp';
   env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
@@ -87,12 +90,14 @@ export async function startLocalBackends(
       salesforce = `Agentforce simulator at ${simulator.url} (agent ${simulator.agentId})`;
     }
 
-    // Imported only now: the handler parses its configuration from the environment at load time.
-    const handler = options.loadHandler
+    // Imported only now: the handler parses its configuration from the environment at load time,
+    // and defines its streaming entry point only where `awslambda` can stream.
+    installLocalStreamingRuntime();
+    const { handler, streamingHandler } = options.loadHandler
       ? await options.loadHandler()
-      : ((await import('../lambda/handler.js')) as { handler: FunctionUrlHandler }).handler;
+      : ((await import('../lambda/handler.js')) as EntryPoints);
     const timeoutMs = invocationBudgetMs(Number(env.TOOL_DEADLINE_MS ?? DEFAULT_TOOL_DEADLINE_MS));
-    return { handler, salesforce, dynamo, timeoutMs, stop };
+    return { handler, streamingHandler, salesforce, dynamo, timeoutMs, stop };
   } catch (err) {
     await stop();
     throw err;

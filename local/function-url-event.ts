@@ -116,23 +116,27 @@ export type FunctionUrlHandler = (
  */
 export function handlerFetch(handler: FunctionUrlHandler, timeoutMs = 60_000): typeof fetch {
   return async (input, init) => {
-    const request = new Request(input, init);
-    const body =
-      request.method === 'GET' || request.method === 'HEAD'
-        ? undefined
-        : new Uint8Array(await request.arrayBuffer());
-    const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    const event = toFunctionUrlEvent({
-      method: request.method,
-      url: request.url,
-      headers,
-      ...(body && body.byteLength > 0 ? { body } : {}),
-    });
+    const event = await eventFromRequest(new Request(input, init));
     return toWebResponse(await handler(event, lambdaContext(timeoutMs)));
   };
+}
+
+/** Reads a web `Request` into a Function URL event, as the Function URL front end does. */
+export async function eventFromRequest(request: Request): Promise<LambdaFunctionURLEvent> {
+  const body =
+    request.method === 'GET' || request.method === 'HEAD'
+      ? undefined
+      : new Uint8Array(await request.arrayBuffer());
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return toFunctionUrlEvent({
+    method: request.method,
+    url: request.url,
+    headers,
+    ...(body && body.byteLength > 0 ? { body } : {}),
+  });
 }
 
 /** Reads a Node HTTP request into a Function URL event, as the Function URL front end does. */

@@ -5,24 +5,25 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { envSchema } from '../lambda/config.js';
 import { type LocalBackendOptions, startLocalBackends } from './backends.js';
-import {
-  eventFromIncoming,
-  type FunctionUrlHandler,
-  lambdaContext,
-  writeResult,
-} from './function-url-event.js';
+import { lambdaContext } from './function-url-event.js';
+import { readEdgeRequest, writeRefusal } from './http-edge.js';
+import type { StreamingHandler } from './streaming-runtime.js';
 
 const HOST = '127.0.0.1';
 
+/** Serves one request through the `RESPONSE_STREAM` entry point: answers stream as on Lambda. */
 async function serve(
-  handler: FunctionUrlHandler,
+  handler: StreamingHandler,
   timeoutMs: number,
+  maxBodyBytes: number,
   req: IncomingMessage,
   res: ServerResponse
 ): Promise<void> {
-  const event = await eventFromIncoming(req);
-  writeResult(res, await handler(event, lambdaContext(timeoutMs)));
+  const read = await readEdgeRequest(req, maxBodyBytes);
+  if (!read.ok) return writeRefusal(res, read.refusal);
+  await handler(read.event, res, lambdaContext(timeoutMs));
 }
 
 /**
@@ -33,17 +34,18 @@ export async function serveLocally(
   options: Pick<LocalBackendOptions, 'loadHandler'> = {}
 ): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  const backends = await startLocalBackends({
-    resourceUrl: `http://${HOST}:${port}/mcp`,
-    ...options,
-  });
+  const backends = await startLocalBackends(options);
+  // The function's own body limit (read after `.env`), applied while the body arrives.
+  const maxBodyBytes = envSchema.shape.MAX_BODY_BYTES.parse(process.env.MAX_BODY_BYTES);
   const server = createServer((req, res) => {
-    serve(backends.handler, backends.timeoutMs, req, res).catch((err: unknown) => {
-      // Lambda answers a rejected invocation with 502; so does the local server.
-      process.stderr.write(`handler failed: ${(err as Error).name}\n`);
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end('{"message":"Internal Server Error"}');
-    });
+    serve(backends.streamingHandler, backends.timeoutMs, maxBodyBytes, req, res).catch(
+      (err: unknown) => {
+        // Lambda answers a rejected invocation with 502; so does the local server.
+        process.stderr.write(`handler failed: ${(err as Error).name}\n`);
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+        res.end('{"message":"Internal Server Error"}');
+      }
+    );
   });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -345,7 +345,9 @@ async function streamTurn(
       offset: at,
       message,
     };
-    res.write(formatSseEvent(eventNameFor(message.type), originEventId, envelope));
+    const name = eventNameFor(message.type);
+    res.write(formatSseEvent(name, originEventId, envelope));
+    state.settings.onStreamEvent?.(name);
   };
 
   await pause(latency * 0.25, ctx.signal);

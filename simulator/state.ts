@@ -35,6 +35,7 @@ export interface Settings {
   clientSecret: string;
   agents: ReadonlyMap<string, Required<SimulatedAgent>>;
   log: ((line: string) => void) | undefined;
+  onStreamEvent: ((event: string) => void) | undefined;
 }
 
 /** One Agent API session as the simulated runtime tracks it. */
@@ -100,6 +101,7 @@ export class SimulatorState {
       clientSecret: randomBytes(32).toString('hex').toUpperCase(),
       agents: agentMap([{ id: DEFAULT_AGENT_ID }]),
       log: undefined,
+      onStreamEvent: undefined,
     };
     if (options.port !== undefined) validatePort(options.port);
     this.applyPatch(options);
@@ -165,6 +167,7 @@ export class SimulatorState {
     }
     if (patch.agents !== undefined) s.agents = agentMap(patch.agents);
     if (patch.log !== undefined) s.log = patch.log;
+    if (patch.onStreamEvent !== undefined) s.onStreamEvent = patch.onStreamEvent;
   }
 
   /** The first configured agent, or `DEFAULT_AGENT_ID` when the org has none. */

@@ -42,6 +42,8 @@ export interface SimulatorOptions {
   tokenScope?: string | null;
   /** Access log: method, path, status, duration. Never bodies or tokens. */
   log?: (line: string) => void;
+  /** Told each streamed event's name (`PROGRESS_INDICATOR`, …) as it is written: for timing. */
+  onStreamEvent?: (event: string) => void;
 }
 
 /** An agent the simulated org knows. */
@@ -108,7 +110,7 @@ export interface Simulator {
   /**
    * Live-tunable knobs: latencyMs, tokenTtlSeconds, idleSessionExpiryMs, sequenceIdMode,
    * unauthorizedStyle, maxLiveSessions, streamTextChunks, streamShape, escalateTargetShape,
-   * tokenScope, agents, clientId, clientSecret, log,
+   * tokenScope, agents, clientId, clientSecret, log, onStreamEvent,
    * plus tokenEndpointDown and runAsUserDisabled. `port` cannot change; `undefined` values are ignored.
    */
   configure(patch: SimulatorPatch): void;

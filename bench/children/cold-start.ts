@@ -1,22 +1,14 @@
 /**
  * Child process of the cold-start benchmark, run with plain `node` (no loader): imports one
- * production bundle, then sends it the first `initialize` and the first `tools/call` as Function
- * URL events, timing each step. The stand-ins it talks to were started by the parent.
+ * bundle, then sends it the first `initialize` and the first `tools/call` as Function URL events,
+ * timing each step (wall and this process's CPU). The stand-ins it talks to run in the parent.
  *
  * argv[2]: JSON `ColdStartPlan`.
  */
-import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { FunctionUrlHandler } from '../../local/function-url-event.js';
 import { lambdaContext } from '../../local/function-url-event.js';
-import {
-  initializeBody,
-  mcpEvent,
-  type RpcOutcome,
-  resultOutcome,
-  toolCallBody,
-  toolsListBody,
-} from '../lib/mcp-requests.js';
+import { initializeBody, mcpEvent, resultOutcome, toolCallBody } from '../lib/mcp-requests.js';
 import { finish, maxRssMiB } from './protocol.js';
 
 export interface ColdStartPlan {
@@ -24,23 +16,27 @@ export interface ColdStartPlan {
   /** `import` only: no request is sent (import-time attribution of sub-bundles). */
   readonly importOnly?: boolean;
   readonly tool?: { readonly name: string; readonly args: Record<string, unknown> };
+  /**
+   * After the timed steps, send the tool call again and time the first `error.stack` rendered
+   * with the bundle's frames on it (taken inside its outbound `fetch`): what the first logged
+   * error costs, with and without `--enable-source-maps`, on the same bundle at the same point.
+   */
+  readonly stackProbe?: boolean;
 }
 
 export interface ColdStartResult {
-  /** Process start to the first line of this script: Node's own bootstrap. */
-  readonly bootMs: number;
   readonly importMs: number;
   readonly initializeMs?: number;
   readonly toolCallMs?: number;
+  /** CPU (user + system) of this process from before the import to after the first tools/call. */
+  readonly cpuMs: number;
   readonly rssAfterImportMiB: number;
   readonly maxRssMiB: number;
+  readonly firstStackMs?: number;
   readonly ok: boolean;
   readonly error?: string;
-  /** sha256 of the `tools/list` result (sent after the timed steps): variants must agree. */
-  readonly toolsListHash?: string;
 }
 
-const bootMs = performance.now();
 const plan = JSON.parse(process.argv[2] ?? '{}') as ColdStartPlan;
 // The Lambda Node runtime defines the `awslambda` global (response streaming) before it loads
 // the handler module; the entry point reads it at import.
@@ -50,65 +46,83 @@ const plan = JSON.parse(process.argv[2] ?? '{}') as ColdStartPlan;
 };
 // Events and contexts are built before the clock starts: they are not the handler's work.
 const initEvent = mcpEvent(initializeBody());
-const callEvent = plan.tool ? mcpEvent(toolCallBody(plan.tool.name, plan.tool.args)) : undefined;
-const listEvent = mcpEvent(toolsListBody());
-const context = () => lambdaContext(60_000);
+const callBody = plan.tool ? toolCallBody(plan.tool.name, plan.tool.args) : undefined;
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+
+async function probeFirstStack(handler: FunctionUrlHandler): Promise<number | undefined> {
+  const realFetch = globalThis.fetch;
+  let elapsed: number | undefined;
+  globalThis.fetch = (input, init) => {
+    if (elapsed === undefined) {
+      const error = new Error('probe');
+      const t = performance.now();
+      void error.stack;
+      elapsed = performance.now() - t;
+    }
+    return realFetch(input, init);
+  };
+  await handler(mcpEvent(callBody as string), lambdaContext(60_000));
+  globalThis.fetch = realFetch;
+  return elapsed;
+}
 
 try {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const module = (await import(pathToFileURL(plan.bundle).href)) as {
     handler?: FunctionUrlHandler;
   };
   const t1 = performance.now();
   const rssAfterImportMiB = process.memoryUsage().rss / 1048576;
-  if (plan.importOnly || !module.handler) {
-    finish({ bootMs, importMs: t1 - t0, rssAfterImportMiB, maxRssMiB: maxRssMiB(), ok: true });
+  if (plan.importOnly || !module.handler || !callBody) {
+    finish({
+      importMs: t1 - t0,
+      cpuMs: cpuMs(cpu0),
+      rssAfterImportMiB,
+      maxRssMiB: maxRssMiB(),
+      ok: true,
+    } satisfies ColdStartResult);
   } else {
     const handler = module.handler;
-    const initContext = context();
-    const callContext = context();
+    const [initContext, callContext] = [lambdaContext(60_000), lambdaContext(60_000)];
+    const callEvent = mcpEvent(callBody);
     const t2 = performance.now();
     const init = await handler(initEvent, initContext);
     const t3 = performance.now();
-    const call = callEvent ? await handler(callEvent, callContext) : undefined;
+    const call = await handler(callEvent, callContext);
     const t4 = performance.now();
-    const list = await handler(listEvent, context());
-    const steps: Array<[string, RpcOutcome]> = [
+    const cpu = cpuMs(cpu0);
+    const failures = [
       ['initialize', resultOutcome(init)],
-      ...(call ? [['tools/call', resultOutcome(call)] as [string, RpcOutcome]] : []),
-      ['tools/list', resultOutcome(list)],
-    ];
-    const failures = steps
+      ['tools/call', resultOutcome(call)],
+    ] as const;
+    const error = failures
       .filter(([, outcome]) => !outcome.ok)
-      .map(([step, outcome]) => `${step}: ${outcome.reason}`);
-    const tools = steps.at(-1)?.[1].result?.tools;
-    const result: ColdStartResult = {
-      bootMs,
+      .map(([step, outcome]) => `${step}: ${outcome.reason}`)
+      .join('; ');
+    const firstStackMs = plan.stackProbe ? await probeFirstStack(handler) : undefined;
+    finish({
       importMs: t1 - t0,
       initializeMs: t3 - t2,
-      ...(call ? { toolCallMs: t4 - t3 } : {}),
+      toolCallMs: t4 - t3,
+      cpuMs: cpu,
       rssAfterImportMiB,
       maxRssMiB: maxRssMiB(),
-      ok: failures.length === 0,
-      ...(failures.length > 0 ? { error: failures.join('; ') } : {}),
-      ...(tools
-        ? {
-            toolsListHash: createHash('sha256')
-              .update(JSON.stringify(tools))
-              .digest('hex')
-              .slice(0, 16),
-          }
-        : {}),
-    };
-    finish(result);
+      ...(firstStackMs === undefined ? {} : { firstStackMs }),
+      ok: error === '',
+      ...(error ? { error } : {}),
+    } satisfies ColdStartResult);
   }
 } catch (err) {
   finish({
-    bootMs,
     importMs: Number.NaN,
+    cpuMs: Number.NaN,
     rssAfterImportMiB: 0,
     maxRssMiB: maxRssMiB(),
     ok: false,
     error: (err as Error).stack ?? String(err),
-  });
+  } satisfies ColdStartResult);
 }

@@ -12,6 +12,7 @@ import type { FunctionUrlResult } from '../../lambda/http/function-url.js';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import type { FunctionUrlHandler } from '../../local/function-url-event.js';
 import { lambdaContext } from '../../local/function-url-event.js';
+import type * as BareSdk from '../entries/bare-sdk.js';
 import type * as WarmApp from '../entries/warm-app.js';
 import {
   INSTANT_AGENT_ID,
@@ -27,7 +28,7 @@ import {
   toolsListBody,
 } from '../lib/mcp-requests.js';
 import { type Summary, summarize } from '../lib/stats.js';
-import { finish, maxRssMiB } from './protocol.js';
+import { countLogBytes, finish, maxRssMiB } from './protocol.js';
 
 export interface WarmPlan {
   readonly handlers: ReadonlyArray<{
@@ -48,6 +49,8 @@ export interface WarmResult {
     /** What each handler does in this scenario. */
     readonly requests: Readonly<Record<string, string>>;
     readonly summaries: Readonly<Record<string, Summary>>;
+    /** Log bytes (stdout: log lines and EMF metrics) per timed request, per handler. */
+    readonly logBytesPerRequest: Readonly<Record<string, number>>;
   }>;
   readonly failures: readonly string[];
   /** Stand-in requests during the timed loops, per handler (token must stay 0). */
@@ -70,17 +73,37 @@ const EMAILS = Array.from({ length: 8 }, (_, i) => `warm-${i}@example.com`);
 const MESSAGE = 'Where is my order 00001234?';
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as WarmPlan;
+const logBytes = countLogBytes();
 const failures: string[] = [];
 const gc = (globalThis as { gc?: () => void }).gc;
 
 async function load(entry: WarmPlan['handlers'][number]): Promise<Subject> {
   const url = pathToFileURL(entry.bundle).href;
+  const salesforce = instantSalesforce();
   if (entry.kind === 'bare') {
-    const module = (await import(url)) as { handler: FunctionUrlHandler };
-    return { id: entry.id, kind: 'bare', handler: module.handler };
+    // The same stand-ins as ours: the instant Salesforce and an in-memory table.
+    const items = new Map<string, Record<string, unknown>>();
+    const bare = (await import(url)) as typeof BareSdk;
+    const handler = bare.createBareHandler({
+      fetch: salesforce.fetch,
+      myDomainUrl: INSTANT_MY_DOMAIN,
+      agentId: INSTANT_AGENT_ID,
+      readClientCredentials: async () => ({
+        clientId: 'bench-client',
+        clientSecret: 'bench-secret',
+      }),
+      writeItem: async (key, attributes) => {
+        items.set(key, { ...items.get(key), ...attributes });
+      },
+    }) as unknown as FunctionUrlHandler;
+    for (const email of EMAILS)
+      await handler(
+        mcpEvent(toolCallBody('converse', { client_email: email, message: MESSAGE })),
+        lambdaContext(60_000)
+      );
+    return { id: entry.id, kind: 'bare', handler, counters: salesforce.counters };
   }
   const app = (await import(url)) as typeof WarmApp;
-  const salesforce = instantSalesforce();
   const store = new app.MemorySessionStore();
   const config = app.loadConfig({
     TABLE_NAME: 'bench-warm',
@@ -125,7 +148,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     id: 'tools/list',
     ours: { label: `tools/list (${TOOL_NAMES.length} tools)`, body: () => toolsListBody() },
-    bare: { label: 'tools/list (1 tool)', body: () => toolsListBody() },
+    bare: { label: 'tools/list (1 tool, not cached)', body: () => toolsListBody() },
   },
   {
     id: 'tools/call',
@@ -137,7 +160,11 @@ const SCENARIOS: readonly Scenario[] = [
           message: MESSAGE,
         }),
     },
-    bare: { label: 'echo', body: () => toolCallBody('echo', { text: MESSAGE }) },
+    bare: {
+      label: 'converse (same stand-ins: instant Salesforce, in-memory table)',
+      body: (i) =>
+        toolCallBody('converse', { client_email: EMAILS[i % EMAILS.length], message: MESSAGE }),
+    },
   },
 ];
 
@@ -181,15 +208,18 @@ for (const scenario of SCENARIOS) {
     for (let i = 0; i < plan.warmup; i++) await timeOne(subject, scenario, i, undefined);
   }
   const samples = new Map<string, number[]>(subjects.map((s) => [s.id, []]));
+  const logged = new Map<string, number>(subjects.map((s) => [s.id, 0]));
   const storeBefore = new Map(subjects.map((s) => [s.id, { ...(s.storeStats ?? {}) }]));
   const rounds = Math.ceil(plan.iterations / plan.block);
   for (let round = 0; round < rounds; round++) {
     // Rotate who goes first so neither side always follows the other's garbage.
     for (let k = 0; k < subjects.length; k++) {
       const subject = subjects[(round + k) % subjects.length] as Subject;
+      const before = logBytes.total;
       for (let j = 0; j < plan.block; j++) {
         await timeOne(subject, scenario, round * plan.block + j, samples.get(subject.id));
       }
+      logged.set(subject.id, (logged.get(subject.id) ?? 0) + logBytes.total - before);
     }
   }
   if (scenario.id === 'tools/call') {
@@ -208,6 +238,9 @@ for (const scenario of SCENARIOS) {
     ),
     summaries: Object.fromEntries(
       subjects.map((s) => [s.id, summarize(samples.get(s.id) as number[])])
+    ),
+    logBytesPerRequest: Object.fromEntries(
+      subjects.map((s) => [s.id, (logged.get(s.id) ?? 0) / (rounds * plan.block)])
     ),
   });
 }

@@ -61,6 +61,8 @@ export async function startStandIns(): Promise<StandIns> {
         SALESFORCE_SERVER_URL: simulator.url,
         SALESFORCE_AGENT_ID: simulator.agentId,
         AUTH_MODE: 'none',
+        // Every cold run starts a session for a new client of the one local tenant.
+        MAX_SESSIONS_PER_TENANT: '1000',
         AWS_REGION: LOCAL_AWS_REGION,
         AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,

@@ -4,18 +4,18 @@ import { baseChildEnv, runChild } from '../lib/child.js';
 import type { NodeRuntime } from '../lib/node-runtimes.js';
 import { median, percentile } from '../lib/stats.js';
 
-/** One cold-start configuration: a bundle on a runtime, with or without source maps. */
+/** One cold-start configuration: a bundle on a runtime, with its Node flags. */
 export interface ColdConfig {
   readonly id: string;
   readonly label: string;
   readonly runtime: NodeRuntime;
   readonly bundle: BuiltBundle;
-  /** Node flags, e.g. the stack's NODE_OPTIONS (`--enable-source-maps`). */
-  readonly nodeArgs: readonly string[];
-  /** Which first tool call to send; none for an import-only row. */
+  readonly nodeArgs?: readonly string[];
+  /** Which first tool call to send (both do the same I/O); none for an import-only row. */
   readonly tool?: 'ours' | 'bare';
-  /** An intermediate cut: reported with the bundle table, not in the cold-start table. */
-  readonly intermediate?: boolean;
+  readonly stackProbe?: boolean;
+  /** Runs inside this CPU cgroup (`cgroup.procs`). */
+  readonly cgroupProcs?: string;
 }
 
 export interface Spread {
@@ -26,16 +26,23 @@ export interface Spread {
 export interface ColdRow {
   readonly config: ColdConfig;
   readonly runs: number;
-  readonly bootMs: Spread;
   readonly importMs: Spread;
   readonly initializeMs?: Spread;
   readonly toolCallMs?: Spread;
-  /** importMs + initializeMs + toolCallMs per run: what Lambda's INIT + first invoke would add. */
+  /** import + first initialize + first tools/call, wall: what INIT + the first invoke add. */
   readonly totalMs?: Spread;
+  /** CPU of the same span. */
+  readonly cpuMs: Spread;
+  readonly rssAfterImportMiB: number;
   readonly maxRssMiB: number;
+  readonly firstStackMs?: Spread;
   readonly failures: readonly string[];
-  /** Distinct `tools/list` hashes seen; variants must all report the production one. */
-  readonly toolsListHashes: readonly string[];
+  /** Per run, in order, for paired (interleaved) ratios. */
+  readonly samples: ReadonlyArray<{
+    readonly totalMs: number;
+    readonly cpuMs: number;
+    readonly importMs: number;
+  }>;
 }
 
 const spread = (values: readonly number[]): Spread => ({
@@ -43,7 +50,16 @@ const spread = (values: readonly number[]): Spread => ({
   p90: percentile(values, 90),
 });
 
-const TOOL_MESSAGE = 'Hello, where is my order?';
+const MESSAGE = 'Hello, where is my order?';
+
+/** The first real tools/call of each side: a new client, so both read the secret, get a token, write twice, start a session and send. */
+function toolOf(config: ColdConfig, run: number): ColdStartPlan['tool'] {
+  if (config.tool === undefined) return undefined;
+  const client_email = `cold-${config.id.replace(/[^a-z0-9]+/gi, '-')}-${run}-${Date.now()}@example.com`;
+  return config.tool === 'ours'
+    ? { name: 'complete-agentforce-conversation', args: { client_email, message: MESSAGE } }
+    : { name: 'converse', args: { client_email, message: MESSAGE } };
+}
 
 /**
  * Runs every configuration `runs` times in fresh Node processes, round-robin so that machine noise
@@ -54,39 +70,28 @@ export async function measureColdStarts(options: {
   runs: number;
   childScript: string;
   env: Record<string, string>;
-  onProgress?: (done: number, total: number) => void;
+  onRound?: (round: number) => void;
 }): Promise<ColdRow[]> {
   const results = new Map<string, ColdStartResult[]>(options.configs.map((c) => [c.id, []]));
-  const total = options.runs * options.configs.length;
-  let done = 0;
   for (let run = 0; run < options.runs; run++) {
     for (const config of options.configs) {
+      const tool = toolOf(config, run);
       const plan: ColdStartPlan = {
         bundle: config.bundle.file,
-        ...(config.tool === undefined ? { importOnly: true } : {}),
-        ...(config.tool === 'ours'
-          ? {
-              tool: {
-                name: 'complete-agentforce-conversation',
-                args: {
-                  client_email: `cold-${config.id.replace(/[^a-z0-9]+/gi, '-')}-${run}-${Date.now()}@example.com`,
-                  message: TOOL_MESSAGE,
-                },
-              },
-            }
-          : {}),
-        ...(config.tool === 'bare' ? { tool: { name: 'echo', args: { text: TOOL_MESSAGE } } } : {}),
+        ...(tool ? { tool } : { importOnly: true }),
+        ...(config.stackProbe ? { stackProbe: true } : {}),
       };
       const result = await runChild<ColdStartResult>({
         node: config.runtime.path,
-        nodeArgs: config.nodeArgs,
+        nodeArgs: config.nodeArgs ?? [],
         script: options.childScript,
         args: [JSON.stringify(plan)],
         env: baseChildEnv(options.env),
+        ...(config.cgroupProcs ? { cgroupProcs: config.cgroupProcs } : {}),
       }).catch(
         (err: Error): ColdStartResult => ({
-          bootMs: Number.NaN,
           importMs: Number.NaN,
+          cpuMs: Number.NaN,
           rssAfterImportMiB: 0,
           maxRssMiB: 0,
           ok: false,
@@ -94,37 +99,52 @@ export async function measureColdStarts(options: {
         })
       );
       results.get(config.id)?.push(result);
-      options.onProgress?.(++done, total);
     }
+    options.onRound?.(run + 1);
   }
   return options.configs.map((config) => {
     const runs = results.get(config.id) ?? [];
     const good = runs.filter((r) => r.ok);
-    const pick = (key: 'initializeMs' | 'toolCallMs') =>
-      good.every((r) => r[key] !== undefined)
-        ? spread(good.map((r) => r[key] as number))
-        : undefined;
-    const initializeMs = pick('initializeMs');
-    const toolCallMs = pick('toolCallMs');
+    const optional = (key: 'initializeMs' | 'toolCallMs' | 'firstStackMs') =>
+      good.length > 0 && good.every((r) => r[key] !== undefined)
+        ? { [key]: spread(good.map((r) => r[key] as number)) }
+        : {};
+    const samples = good.map((r) => ({
+      importMs: r.importMs,
+      cpuMs: r.cpuMs,
+      totalMs: r.importMs + (r.initializeMs ?? 0) + (r.toolCallMs ?? 0),
+    }));
     return {
       config,
       runs: good.length,
-      bootMs: spread(good.map((r) => r.bootMs)),
-      importMs: spread(good.map((r) => r.importMs)),
-      ...(initializeMs ? { initializeMs } : {}),
-      ...(toolCallMs ? { toolCallMs } : {}),
-      ...(initializeMs && toolCallMs
-        ? {
-            totalMs: spread(
-              good.map((r) => r.importMs + (r.initializeMs ?? 0) + (r.toolCallMs ?? 0))
-            ),
-          }
-        : {}),
+      importMs: spread(samples.map((s) => s.importMs)),
+      ...optional('initializeMs'),
+      ...optional('toolCallMs'),
+      ...optional('firstStackMs'),
+      ...(config.tool ? { totalMs: spread(samples.map((s) => s.totalMs)) } : {}),
+      cpuMs: spread(samples.map((s) => s.cpuMs)),
+      rssAfterImportMiB: median(good.map((r) => r.rssAfterImportMiB)),
       maxRssMiB: Math.max(0, ...good.map((r) => r.maxRssMiB)),
       failures: [...new Set(runs.filter((r) => !r.ok).map((r) => r.error ?? 'failed'))],
-      toolsListHashes: [
-        ...new Set(good.map((r) => r.toolsListHash).filter((h): h is string => h !== undefined)),
-      ],
+      samples,
     };
   });
+}
+
+/**
+ * Median of the per-round ratios `a / b` (interleaved runs: round i of each saw the same machine),
+ * which cancels drift in machine load better than a ratio of medians.
+ */
+export function pairedRatio(
+  a: ColdRow | undefined,
+  b: ColdRow | undefined,
+  key: 'totalMs' | 'cpuMs' | 'importMs'
+): number {
+  if (!a || !b) return Number.NaN;
+  const n = Math.min(a.samples.length, b.samples.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < n; i++) {
+    ratios.push((a.samples[i]?.[key] as number) / (b.samples[i]?.[key] as number));
+  }
+  return median(ratios);
 }

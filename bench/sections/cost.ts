@@ -1,110 +1,118 @@
 /**
- * Cost model of one conversation turn. Lambda bills wall-clock time, and a turn spends almost all
- * of it waiting for Salesforce, so the bill is (Salesforce latency + our overhead) × memory.
+ * Cost model of one conversation turn, with every line of the bill: Lambda requests, duration
+ * (the Salesforce wait plus our measured CPU at the memory size's CPU share), cold starts at a
+ * stated rate, DynamoDB writes, CloudWatch Logs ingestion (measured bytes), Cognito M2M tokens;
+ * and the price of an unauthenticated flood (a million 401s).
  */
+import { FULL_VCPU_MB } from '../lib/cgroup.js';
 
 /** Public on-demand prices (us-east-1), as assumptions the report prints next to the figures. */
 export const PRICES = {
-  /** Lambda arm64, USD per GB-second (first 7.5 billion GB-s a month). */
+  /** Lambda arm64, USD per GB-second (first tier). */
   lambdaArmGbSecond: 0.0000133334,
-  /** Lambda, USD per request. */
   lambdaRequest: 0.2 / 1e6,
   /** DynamoDB on-demand, USD per write request unit (≤ 1 KB item). */
   dynamoWru: 0.625 / 1e6,
-  /** DynamoDB on-demand, USD per read request unit (strongly consistent ≤ 4 KB). */
-  dynamoRru: 0.125 / 1e6,
-  /** Secrets Manager, USD per API call. */
   secretsManagerCall: 0.05 / 10_000,
+  /** CloudWatch Logs standard ingestion, USD per GB. */
+  logsPerGb: 0.5,
+  /** Cognito machine-to-machine, USD per token request (first tier, $2.25 per 1 000). */
+  cognitoTokenRequest: 2.25 / 1_000,
 } as const;
 
-/** Assumptions the model needs that this machine cannot measure. */
+/** What the model assumes but this machine cannot measure. */
 export const ASSUMPTIONS = {
-  /** Salesforce turn latencies to price (seconds): the reference's 5–18 s range and a midpoint. */
-  salesforceSeconds: [5, 10, 18],
-  memorySizesMb: [256, 512, 1024],
+  salesforceSeconds: [5, 15],
+  memorySizesMb: [128, 256, 512, 1024],
   /** In-region DynamoDB request latency added to each turn's billed time. */
   dynamoRequestMs: 6,
-  /** Lambda gives a function one full vCPU at 1769 MB; below that, CPU-bound work slows down in proportion. */
-  fullVcpuMb: 1769,
+  /** Share of turns that start a new execution environment. */
+  coldStartRate: 0.01,
+  /** Turns one Cognito access token serves (1 h tokens; a client making a turn a minute reuses it ~60×). */
+  turnsPerCognitoToken: 60,
+  /** Lambda's own START / END / REPORT lines per invocation, bytes (text format). */
+  platformLogBytes: 300,
 } as const;
 
-export interface TurnCostRow {
+export interface CostInput {
+  /** Our CPU per warm turn at a full core (measured, real HTTP clients). */
+  readonly turnCpuMs: number;
+  readonly writesPerTurn: number;
+  readonly turnLogBytes: number;
+  /** Import + first initialize + first tools/call: measured CPU, and wall per memory size if measured under a quota. */
+  readonly coldCpuMs: number;
+  readonly coldWallMsByMemory: Readonly<Record<number, number>>;
+  readonly unauthorizedCpuMs: number;
+  readonly unauthorizedLogBytes: number;
+}
+
+export interface CostRow {
   readonly memoryMb: number;
   readonly salesforceSeconds: number;
-  readonly billedSeconds: number;
-  readonly gbSeconds: number;
-  /** USD per million turns. */
-  readonly lambdaPerMillion: number;
-  readonly dynamoPerMillion: number;
-  readonly totalPerMillion: number;
-  /** Share of the billed time that is our code rather than waiting on Salesforce. */
-  readonly ourShare: number;
+  readonly requests: number;
+  readonly duration: number;
+  readonly coldStarts: number;
+  readonly dynamo: number;
+  readonly logs: number;
+  readonly cognito: number;
+  readonly total: number;
 }
 
 export interface CostModel {
-  readonly rows: readonly TurnCostRow[];
-  /** Estimated INIT (import) duration on Lambda per memory size, CPU scaled from the local figure. */
-  readonly initEstimates: ReadonlyArray<{
+  /** USD per million turns. */
+  readonly rows: readonly CostRow[];
+  /** USD per million 401s, per memory size. */
+  readonly unauthorized: ReadonlyArray<{
     readonly memoryMb: number;
-    readonly initMs: number;
-    readonly usdPerMillionColdStarts: number;
+    readonly billedMs: number;
+    readonly total: number;
+    readonly logsShare: number;
   }>;
-  readonly recommendedMemoryMb: number;
-  readonly peakRssMiB: number;
 }
 
-/**
- * @param overheadMs our code's time per warm turn (measured locally, CPU-bound)
- * @param writesPerTurn DynamoDB writes per warm turn (each ≤ 1 KB: one WRU)
- * @param readsPerTurn DynamoDB strongly consistent reads per warm turn
- * @param importMs local import time of the production bundle (CPU-bound)
- * @param peakRssMiB the RSS the function needs (cold-start child, heap-capped warm loop)
- */
-export function costModel(input: {
-  overheadMs: number;
-  writesPerTurn: number;
-  readsPerTurn: number;
-  importMs: number;
-  peakRssMiB: number;
-}): CostModel {
-  const rows: TurnCostRow[] = [];
-  const cpuFactor = (memoryMb: number) => Math.max(1, ASSUMPTIONS.fullVcpuMb / memoryMb);
+const cpuFactor = (memoryMb: number) => Math.max(1, FULL_VCPU_MB / memoryMb);
+const gbSeconds = (memoryMb: number, ms: number) => (memoryMb / 1024) * (ms / 1000);
+/** Lambda bills duration in 1 ms steps. */
+const billed = (ms: number) => Math.max(1, Math.ceil(ms));
+
+export function costModel(input: CostInput): CostModel {
+  const logs = (bytes: number) => ((bytes + ASSUMPTIONS.platformLogBytes) / 1e9) * PRICES.logsPerGb;
+  const rows: CostRow[] = [];
   for (const memoryMb of ASSUMPTIONS.memorySizesMb) {
+    const coldMs = input.coldWallMsByMemory[memoryMb] ?? input.coldCpuMs * cpuFactor(memoryMb);
     for (const salesforceSeconds of ASSUMPTIONS.salesforceSeconds) {
-      const ourMs =
-        input.overheadMs * cpuFactor(memoryMb) +
-        (input.writesPerTurn + input.readsPerTurn) * ASSUMPTIONS.dynamoRequestMs;
-      const billedSeconds = salesforceSeconds + ourMs / 1000;
-      const gbSeconds = (memoryMb / 1024) * billedSeconds;
-      const lambdaPerMillion = (gbSeconds * PRICES.lambdaArmGbSecond + PRICES.lambdaRequest) * 1e6;
-      const dynamoPerMillion =
-        (input.writesPerTurn * PRICES.dynamoWru + input.readsPerTurn * PRICES.dynamoRru) * 1e6;
-      rows.push({
+      const turnMs =
+        salesforceSeconds * 1000 +
+        input.turnCpuMs * cpuFactor(memoryMb) +
+        input.writesPerTurn * ASSUMPTIONS.dynamoRequestMs;
+      const row = {
         memoryMb,
         salesforceSeconds,
-        billedSeconds,
-        gbSeconds,
-        lambdaPerMillion,
-        dynamoPerMillion,
-        totalPerMillion: lambdaPerMillion + dynamoPerMillion,
-        ourShare: ourMs / 1000 / billedSeconds,
+        requests: PRICES.lambdaRequest * 1e6,
+        duration: gbSeconds(memoryMb, billed(turnMs)) * PRICES.lambdaArmGbSecond * 1e6,
+        // INIT is billed like invocation time; a new container also reads the secret once.
+        coldStarts:
+          ASSUMPTIONS.coldStartRate *
+          (gbSeconds(memoryMb, coldMs) * PRICES.lambdaArmGbSecond + PRICES.secretsManagerCall) *
+          1e6,
+        dynamo: input.writesPerTurn * PRICES.dynamoWru * 1e6,
+        logs: logs(input.turnLogBytes) * 1e6,
+        cognito: (PRICES.cognitoTokenRequest / ASSUMPTIONS.turnsPerCognitoToken) * 1e6,
+      };
+      rows.push({
+        ...row,
+        total: row.requests + row.duration + row.coldStarts + row.dynamo + row.logs + row.cognito,
       });
     }
   }
-  const initEstimates = ASSUMPTIONS.memorySizesMb.map((memoryMb) => {
-    const initMs = input.importMs * cpuFactor(memoryMb);
-    return {
-      memoryMb,
-      initMs,
-      // INIT is billed like invocation time (since August 2025), plus one Secrets Manager read.
-      usdPerMillionColdStarts:
-        ((memoryMb / 1024) * (initMs / 1000) * PRICES.lambdaArmGbSecond +
-          PRICES.secretsManagerCall) *
-        1e6,
-    };
+  const unauthorized = ASSUMPTIONS.memorySizesMb.map((memoryMb) => {
+    const billedMs = billed(input.unauthorizedCpuMs * cpuFactor(memoryMb));
+    const logCost = logs(input.unauthorizedLogBytes) * 1e6;
+    const total =
+      PRICES.lambdaRequest * 1e6 +
+      gbSeconds(memoryMb, billedMs) * PRICES.lambdaArmGbSecond * 1e6 +
+      logCost;
+    return { memoryMb, billedMs, total, logsShare: logCost / total };
   });
-  // 25% headroom over the peak RSS for GC slack and large replies.
-  const recommendedMemoryMb =
-    [128, 256, 512, 1024, 2048].find((size) => input.peakRssMiB * 1.25 <= size) ?? 2048;
-  return { rows, initEstimates, recommendedMemoryMb, peakRssMiB: input.peakRssMiB };
+  return { rows, unauthorized };
 }

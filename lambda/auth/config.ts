@@ -36,6 +36,17 @@ function endpointUrl(what: string) {
 }
 
 /**
+ * Whether a scope names its resource server, Cognito style: `<server>/<scope>` with both parts
+ * non-empty (`agentforce-mcp/mcp.invoke`, `https://api.example.com/read`). An issuer grants such a
+ * scope only in tokens for that resource server, so requiring it binds the token to this server
+ * the way an `aud` check does (Cognito access tokens carry no `aud`).
+ */
+export function isResourceScope(scope: string): boolean {
+  const slash = scope.lastIndexOf('/');
+  return slash > 0 && slash < scope.length - 1;
+}
+
+/**
  * The inbound-authorization part of the function's environment. Every key is optional at this
  * level; which ones are required depends on `AUTH_MODE` and is checked by {@link toAuthConfig}.
  * The default mode is `cognito` so that a missing setting fails closed, never open.
@@ -46,7 +57,10 @@ export const authEnvSchema = z.object({
   AUTH_ISSUER: endpointUrl('the token issuer'),
   /** jwt: where the issuer publishes its signing keys. */
   AUTH_JWKS_URL: endpointUrl('the JWKS endpoint'),
-  /** jwt: accepted `aud` values (comma list); optional when AUTH_CLIENT_IDS is set. */
+  /**
+   * jwt: accepted `aud` values (comma list). Required unless AUTH_REQUIRED_SCOPE names a
+   * resource-server scope (`<server>/<scope>`), which binds the token to this server instead.
+   */
   AUTH_AUDIENCE: list,
   /** Accepted OAuth clients (`client_id`, or `azp` in jwt mode); required in cognito mode. */
   AUTH_CLIENT_IDS: list,
@@ -97,7 +111,7 @@ export interface JwtAuthConfig extends AuthConfigCommon {
   readonly mode: 'jwt';
   readonly issuer: string;
   readonly jwksUrl: string;
-  /** Accepted `aud` values; empty when only client ids are checked. */
+  /** Accepted `aud` values; empty only when a required scope names this resource server. */
   readonly audience: readonly string[];
   /** Accepted `client_id`/`azp` values; empty when only the audience is checked. */
   readonly clientIds: readonly string[];
@@ -158,11 +172,13 @@ export function toAuthConfig(env: Readonly<Record<string, string | undefined>>):
     case 'jwt': {
       const issuer = required('AUTH_ISSUER', e.AUTH_ISSUER);
       const jwksUrl = required('AUTH_JWKS_URL', e.AUTH_JWKS_URL);
-      // The MCP spec requires tokens issued for this server: an audience or a client allowlist.
-      if (e.AUTH_AUDIENCE.length === 0 && e.AUTH_CLIENT_IDS.length === 0) {
+      // The MCP spec: the server MUST check that a token was issued for it. A client allowlist
+      // does not: an allowed client's token for any other API of the issuer would pass.
+      if (e.AUTH_AUDIENCE.length === 0 && !e.AUTH_REQUIRED_SCOPE.some(isResourceScope)) {
         problems.push({
           variable: 'AUTH_AUDIENCE',
-          message: 'is required when AUTH_MODE=jwt (or set AUTH_CLIENT_IDS)',
+          message:
+            'is required when AUTH_MODE=jwt (or set AUTH_REQUIRED_SCOPE to a resource-server scope like <server>/<scope>)',
         });
       }
       if (issuer === undefined || jwksUrl === undefined || problems.length > 0) {

@@ -17,7 +17,7 @@ export type {
   JwtAuthConfig,
   NoAuthConfig,
 } from './config.js';
-export { authEnvSchema, toAuthConfig } from './config.js';
+export { authEnvSchema, isResourceScope, toAuthConfig } from './config.js';
 export { AuthConfigError, InboundAuthError } from './errors.js';
 export { NO_AUTH_TENANT, tenantOf } from './tenant.js';
 export type {

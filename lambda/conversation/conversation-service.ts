@@ -2,7 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   AgentforceClient,
   AgentMessage,
+  AgentTurn,
   AgentVariable,
+  SendMessageInput,
+  StreamEvent,
   TokenProvider,
 } from '../agentforce/index.js';
 import { SessionNotFoundError } from '../agentforce/index.js';
@@ -34,7 +37,7 @@ export interface ConversationDependencies {
   readonly store: SessionStore;
   readonly agentforce: Pick<
     AgentforceClient,
-    'startSession' | 'sendMessage' | 'endSession' | 'submitFeedback'
+    'startSession' | 'sendMessage' | 'streamMessage' | 'endSession' | 'submitFeedback'
   >;
   readonly tokens: Pick<TokenProvider, 'getToken'>;
   readonly agentId: string;
@@ -66,6 +69,12 @@ export interface TurnOutcome {
     readonly replacedExpired: boolean;
   };
 }
+
+/**
+ * Hears a turn's progress as the agent produces it. Given one, a turn goes over the Agent API's
+ * streaming endpoint; the outcome is still built from the turn's final messages, as without it.
+ */
+export type TurnListener = (event: StreamEvent) => void;
 
 /**
  * The conversation use cases behind the MCP tools: (tool) --> ConversationService --> store + Agent API.
@@ -133,13 +142,17 @@ export class ConversationService {
     caller: Caller,
     text: string,
     signal: AbortSignal,
-    variables: CallVariables = NO_VARIABLES
+    variables: CallVariables = NO_VARIABLES,
+    listener?: TurnListener
   ): Promise<TurnOutcome> {
     return this.#withLease<TurnOutcome>(caller, signal, async (lease) => {
       const sessionId = lease.record.sessionId;
       if (!sessionId) throw new NoSessionError(caller.clientEmail);
       const sequenceId = nextSequenceId(lease.sequenceId, this.#now());
-      const turn = await this.#send(sessionId, sequenceId, text, variables, signal);
+      const turn = await this.#send(
+        { sessionId, sequenceId, text, ...sent(variables.message), signal },
+        listener
+      );
       return {
         patch: { lastTurnAt: this.#now(), lastSequenceId: sequenceId },
         value: { sessionId, sequenceId, messages: turn.messages },
@@ -156,7 +169,8 @@ export class ConversationService {
     caller: Caller,
     text: string,
     signal: AbortSignal,
-    variables: CallVariables = NO_VARIABLES
+    variables: CallVariables = NO_VARIABLES,
+    listener?: TurnListener
   ): Promise<TurnOutcome> {
     return this.#withLease<TurnOutcome>(caller, signal, async (lease) => {
       await this.#deps.tokens.getToken(signal);
@@ -165,7 +179,10 @@ export class ConversationService {
       if (existing) {
         try {
           const sequenceId = nextSequenceId(lease.sequenceId, this.#now());
-          const turn = await this.#send(existing, sequenceId, text, variables, signal);
+          const turn = await this.#send(
+            { sessionId: existing, sequenceId, text, ...sent(variables.message), signal },
+            listener
+          );
           return {
             patch: { lastTurnAt: this.#now(), lastSequenceId: sequenceId, authenticatedAt },
             value: { sessionId: existing, sequenceId, messages: turn.messages },
@@ -195,12 +212,10 @@ export class ConversationService {
         });
       }
       try {
-        const turn = await this.#deps.agentforce.sendMessage({
-          sessionId: started.sessionId,
-          sequenceId: firstSequenceId,
-          text,
-          signal,
-        });
+        const turn = await this.#deliver(
+          { sessionId: started.sessionId, sequenceId: firstSequenceId, text, signal },
+          listener
+        );
         return {
           patch: {
             session,
@@ -281,26 +296,24 @@ export class ConversationService {
    * Sends one turn. A failure other than "session gone" may still have reached the agent, so the
    * id is recorded as used either way: ids may skip, never repeat.
    */
-  async #send(
-    sessionId: string,
-    sequenceId: number,
-    text: string,
-    variables: CallVariables,
-    signal: AbortSignal
-  ) {
+  async #send(input: SendMessageInput, listener: TurnListener | undefined) {
     try {
-      return await this.#deps.agentforce.sendMessage({
-        sessionId,
-        sequenceId,
-        text,
-        ...sent(variables.message),
-        signal,
-      });
+      return await this.#deliver(input, listener);
     } catch (err) {
       throw err instanceof SessionNotFoundError
         ? err
-        : new FailedWithPatch(err, { lastSequenceId: sequenceId });
+        : new FailedWithPatch(err, { lastSequenceId: input.sequenceId });
     }
+  }
+
+  /**
+   * The one place a turn goes upstream: streamed when someone listens, else synchronous. Both
+   * answer the same `AgentTurn`, from the final messages (never from the chunks alone).
+   */
+  #deliver(input: SendMessageInput, listener: TurnListener | undefined): Promise<AgentTurn> {
+    return listener
+      ? this.#deps.agentforce.streamMessage({ ...input, onEvent: listener })
+      : this.#deps.agentforce.sendMessage(input);
   }
 
   async #endUpstream(sessionId: string, signal: AbortSignal): Promise<void> {

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
+import { servedScheme } from './rules.js';
 
 /** A Function URL result in its structured form (the only form this server returns). */
 export type FunctionUrlResult = APIGatewayProxyStructuredResultV2;
@@ -17,7 +18,10 @@ export function toWebRequest(event: LambdaFunctionURLEvent): Request {
   const method = event.requestContext.http.method.toUpperCase();
   const host = event.headers?.host ?? event.requestContext.domainName ?? 'localhost';
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-  const url = `https://${host}${event.rawPath || '/'}${query}`;
+  // The scheme of the authority that served the request, so metadata and challenges name a URL
+  // that answers (http:// for the local server, https:// behind a Function URL).
+  const scheme = servedScheme(event.requestContext.domainName ?? host);
+  const url = `${scheme}//${host}${event.rawPath || '/'}${query}`;
 
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) {

@@ -178,3 +178,17 @@ export function mergeResponses(
   const all = [...(Array.isArray(parsed) ? parsed : [parsed]), ...extra];
   return batch || all.length !== 1 ? all : all[0];
 }
+
+/**
+ * Whether a body is one `tools/call` asking for progress (`params._meta.progressToken`): the
+ * only request whose answer may stream. A batch never streams.
+ */
+export function asksForProgress(body: unknown): boolean {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
+  const { method, params } = body as { method?: unknown; params?: { _meta?: unknown } };
+  if (method !== 'tools/call' || !params || typeof params._meta !== 'object' || !params._meta) {
+    return false;
+  }
+  const token = (params._meta as { progressToken?: unknown }).progressToken;
+  return typeof token === 'string' || typeof token === 'number';
+}

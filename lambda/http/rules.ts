@@ -3,6 +3,8 @@
  * Kept free of I/O so each rule is unit-tested directly.
  */
 
+import { isLoopbackHost } from '../shared/loopback.js';
+
 /**
  * Media types of a header value, lower-cased, parameters dropped (`application/json; q=1` ->
  * `application/json`). An HTTP list (RFC 9110 §5.6.1) separates with commas only; unlike a
@@ -50,6 +52,15 @@ export function isHostSyntax(host: string): boolean {
   return HOST_SYNTAX.test(host.trim());
 }
 
+/**
+ * The scheme a request was served on, from the authority that served it (a Function URL event's
+ * `requestContext.domainName`, which the caller cannot set, unlike `Host`): `http:` on a loopback
+ * host (the local server), else `https:` (a Function URL serves nothing else).
+ */
+export function servedScheme(authority: string): 'http:' | 'https:' {
+  return isLoopbackHost(hostName(authority)) ? 'http:' : 'https:';
+}
+
 /** Host name of a `Host` header, without port, lower-cased (`[::1]:3000` -> `[::1]`). */
 export function hostName(host: string): string {
   const value = host.trim().toLowerCase();
@@ -74,21 +85,29 @@ export function isHostAllowed(host: string | null, allowedHosts: readonly string
 
 /**
  * An `Origin` is allowed when it is on the list exactly, the list contains `*`, or it is the
- * request's own origin and the `Host` was checked against a host allowlist. Same-origin only
- * counts with a host allowlist: without one, a DNS-rebinding page sends a matching attacker
- * Host and Origin.
+ * request's own origin (scheme and host, RFC 6454 §4) and the `Host` was checked against a host
+ * allowlist. Same-origin only counts with a host allowlist: without one, a DNS-rebinding page
+ * sends a matching attacker Host and Origin.
  */
 export function isOriginAllowed(
   origin: string,
   allowedOrigins: readonly string[],
-  sameOrigin?: { host: string | null; allowedHosts: readonly string[] }
+  sameOrigin?: {
+    host: string | null;
+    allowedHosts: readonly string[];
+    /** The scheme the request was served on (`https:`, or `http:` locally), with its colon. */
+    protocol: string;
+  }
 ): boolean {
   const normalized = origin.replace(/\/$/, '');
   if (allowedOrigins.includes('*') || allowedOrigins.includes(normalized)) return true;
   if (!sameOrigin?.host || sameOrigin.allowedHosts.length === 0) return false;
   if (!isHostAllowed(sameOrigin.host, sameOrigin.allowedHosts)) return false;
   try {
-    return new URL(normalized).host === sameOrigin.host.trim().toLowerCase();
+    const url = new URL(normalized);
+    return (
+      url.protocol === sameOrigin.protocol && url.host === sameOrigin.host.trim().toLowerCase()
+    );
   } catch {
     return false;
   }

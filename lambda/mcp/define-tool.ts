@@ -5,6 +5,7 @@ import type {
 } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { InvalidToolInputError } from './errors.js';
+import { progressReporter } from './progress.js';
 import type { ToolCall, ToolRequest, ToolSettings } from './tool-context.js';
 import { runTool, success } from './tool-result.js';
 
@@ -115,7 +116,7 @@ export function defineTool<Input extends z.ZodObject, Output extends z.ZodRawSha
           outputSchema: outputFor(),
           annotations: { title: spec.title, ...spec.annotations },
         },
-        (args) =>
+        (args, ctx) =>
           runTool(
             spec.name,
             {
@@ -126,11 +127,13 @@ export function defineTool<Input extends z.ZodObject, Output extends z.ZodRawSha
             async (signal) => {
               const parsed = input.safeParse(args);
               if (!parsed.success) throw new InvalidToolInputError(problems(parsed.error));
+              const listener = request.streaming ? progressReporter(ctx, signal) : undefined;
               const call = {
                 conversations: settings.conversations,
                 owner: request.owner,
                 signal,
                 variables: settings.variables,
+                ...(listener ? { listener } : {}),
               };
               const { structured, text } = await spec.run(parsed.data, call);
               return success(structured, text);

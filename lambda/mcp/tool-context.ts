@@ -1,5 +1,5 @@
 import type { ContextVariable } from '../conversation/context-variables.js';
-import type { ConversationService } from '../conversation/conversation-service.js';
+import type { ConversationService, TurnListener } from '../conversation/conversation-service.js';
 
 /** What a tool reports about its call, for the request's single log line. */
 export interface ToolCallRecord {
@@ -15,6 +15,8 @@ export interface ToolSettings {
   readonly maxMessageChars: number;
   /** Context variables callers may set (`SALESFORCE_AGENT_VARIABLES`). */
   readonly variables: readonly ContextVariable[];
+  /** Hears the turn's progress; set when the answer streams and the client asked for progress. */
+  readonly listener?: TurnListener;
 }
 
 /** Per request: who is calling, and this request's lifetime and log record. */
@@ -24,6 +26,11 @@ export interface ToolRequest {
   /** Aborts when the Lambda invocation is about to time out. */
   readonly signal: AbortSignal;
   readonly record: ToolCallRecord;
+  /**
+   * The answer may stream: the runtime can write a response as it is produced and the client
+   * accepts `text/event-stream`. A turn then reports progress when the call has a `progressToken`.
+   */
+  readonly streaming?: boolean;
 }
 
 /** What a tool body receives: the use cases, the caller, and a signal that also fires at the tool deadline. */
@@ -33,4 +40,6 @@ export interface ToolCall {
   readonly signal: AbortSignal;
   /** The declared context variables, to turn `var_…` arguments into Agent API variables. */
   readonly variables: readonly ContextVariable[];
+  /** Hears the turn's progress; set when the answer streams and the client asked for progress. */
+  readonly listener?: TurnListener;
 }

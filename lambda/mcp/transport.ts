@@ -14,6 +14,15 @@ export interface McpExchange {
   readonly parsedBody: unknown;
   /** `normalize`: the client sent `Accept: application/json` only, or none; answer JSON anyway. */
   readonly accept: 'as-is' | 'normalize';
+  /**
+   * Answer over SSE as the server produces it (progress, then the result). Set only when the
+   * runtime can stream and the client asked for progress and accepts `text/event-stream`;
+   * everyone else gets one JSON body.
+   */
+  readonly stream?: {
+    /** Given the work a streamed answer still does after it returns; the host awaits it. */
+    readonly waitUntil: (work: Promise<unknown>) => void;
+  };
 }
 
 /** Which protocol era a request opened with (2026-07-28 `basic/versioning.mdx` §Era compatibility). */
@@ -48,11 +57,11 @@ export async function serveMcp(
 
 /**
  * 2024-11-05 … 2025-11-25: a stateless Streamable HTTP transport answering JSON, exactly as on
- * SDK v1. The SDK's own legacy fallback would answer SSE frames and refuse `Accept:
- * application/json` alone (406), which Agentforce-style clients send.
+ * SDK v1, or SSE when the answer streams (`stream`). The SDK's own legacy fallback would answer
+ * SSE frames and refuse `Accept: application/json` alone (406), which Agentforce-style clients send.
  */
 async function serveLegacy(
-  { request, bytes, parsedBody, accept }: McpExchange,
+  { request, bytes, parsedBody, accept, stream }: McpExchange,
   newServer: ServerFactory
 ) {
   const headers = new Headers(request.headers);
@@ -60,16 +69,22 @@ async function serveLegacy(
   const server = newServer();
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
-    enableJsonResponse: true,
+    enableJsonResponse: stream === undefined,
   });
+  const close = async () => {
+    await transport.close();
+    await server.close();
+  };
+  let response: Response;
   try {
     await server.connect(transport);
     const mcpRequest = new Request(request.url, { method: 'POST', headers, body: bytes });
-    return await settled(await transport.handleRequest(mcpRequest, { parsedBody }));
-  } finally {
-    await transport.close();
-    await server.close();
+    response = await transport.handleRequest(mcpRequest, { parsedBody });
+  } catch (err) {
+    await close();
+    throw err;
   }
+  return finish(response, close, stream);
 }
 
 /**
@@ -79,17 +94,88 @@ async function serveLegacy(
  * (-32022 with the supported list), `ttlMs`/`cacheScope`, `resultType`, and 404 -32601 for
  * unknown methods and `ping`.
  */
-async function serveModern({ request, parsedBody }: McpExchange, newServer: ServerFactory) {
+async function serveModern({ request, parsedBody, stream }: McpExchange, newServer: ServerFactory) {
   if (methodOf(parsedBody) === 'subscriptions/listen') return noSubscriptions(parsedBody);
   const handler = createMcpHandler(newServer, {
     legacy: 'reject',
+    // The default `auto`: one JSON body unless the tool reports progress first, then SSE; a
+    // tool reports progress only when `stream` is set (`json` would log a warning per request).
     onerror: (error) => logger.debug('modern request refused', { reason: error.message }),
   });
+  const close = () => handler.close();
+  let response: Response;
   try {
-    return await settled(await handler.fetch(request, { parsedBody }));
-  } finally {
-    await handler.close();
+    response = await handler.fetch(request, { parsedBody });
+  } catch (err) {
+    await close();
+    throw err;
   }
+  return finish(response, close, stream);
+}
+
+/**
+ * The answer to hand the host: an SSE answer streams on, and the server closes once it has
+ * sent everything; any other answer is read whole first, because closing ends any pending
+ * stream.
+ */
+async function finish(
+  response: Response,
+  close: () => Promise<void>,
+  stream: McpExchange['stream']
+): Promise<Response> {
+  const contentType = response.headers.get('content-type') ?? '';
+  if (stream && response.body && contentType.toLowerCase().startsWith('text/event-stream')) {
+    return relayed(response, response.body, close, stream.waitUntil);
+  }
+  try {
+    return await settled(response);
+  } finally {
+    await close();
+  }
+}
+
+/** Headers that keep proxies and CDNs from buffering or rewriting an event stream. */
+export const SSE_HEADERS = {
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+} as const;
+
+/**
+ * Relays an SSE body to the client as the SDK writes it, with back-pressure. A client that hangs
+ * up does not stop the work: the SDK's stream is drained to its end (the tool's result), so the
+ * turn finishes, releases its lease and records its sequence id before the server closes; the
+ * host is given that work (`waitUntil`) so it does not end the invocation first.
+ */
+function relayed(
+  response: Response,
+  source: ReadableStream<Uint8Array>,
+  close: () => Promise<void>,
+  waitUntil: (work: Promise<unknown>) => void
+): Response {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const relay = async () => {
+    const reader = source.getReader();
+    let listening = true;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (listening) await writer.write(value).catch(() => (listening = false));
+      }
+      if (listening) await writer.close().catch(() => undefined);
+    } catch (err) {
+      await writer.abort(err).catch(() => undefined);
+    } finally {
+      reader.releaseLock();
+      await close().catch(() => undefined);
+    }
+  };
+  waitUntil(relay());
+  const headers = new Headers(response.headers);
+  headers.delete('connection');
+  for (const [name, value] of Object.entries(SSE_HEADERS)) headers.set(name, value);
+  return new Response(readable, { status: response.status, headers });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthConfigError, toAuthConfig } from '../../lambda/auth/index.js';
+import { AuthConfigError, isResourceScope, toAuthConfig } from '../../lambda/auth/index.js';
 
 /** The error `toAuthConfig` throws for `env`, or a failure when it does not throw one. */
 function configError(env: Record<string, string>): AuthConfigError {
@@ -76,15 +76,38 @@ describe('Function: toAuthConfig', () => {
     expect(error.variables).toEqual(['AUTH_ISSUER', 'AUTH_JWKS_URL']);
   });
 
-  it('throws when jwt mode has neither an audience nor client ids', () => {
+  it.each([
+    ['no audience and no scope', {}],
+    ['only a client allowlist', { AUTH_CLIENT_IDS: 'agentforce-org' }],
+    ['a plain scope, which any API of the issuer may grant', { AUTH_REQUIRED_SCOPE: 'mcp.invoke' }],
+  ])('throws naming AUTH_AUDIENCE when jwt mode has %s', (_name, extra) => {
     const error = configError({
       AUTH_MODE: 'jwt',
       AUTH_ISSUER: 'https://idp.example.com',
       AUTH_JWKS_URL: 'https://idp.example.com/jwks',
       AUTH_AUDIENCE: ' ',
+      ...extra,
     });
 
     expect(error.variables).toEqual(['AUTH_AUDIENCE']);
+    expect(error.message).toContain('resource-server scope like <server>/<scope>');
+  });
+
+  it('returns a jwt configuration bound by a resource-server scope instead of an audience', () => {
+    const config = toAuthConfig({
+      AUTH_MODE: 'jwt',
+      AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+      AUTH_JWKS_URL:
+        'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json',
+      AUTH_CLIENT_IDS: 'agentforce-org',
+      AUTH_REQUIRED_SCOPE: 'agentforce-mcp/mcp.invoke',
+    });
+
+    expect(config).toMatchObject({
+      audience: [],
+      clientIds: ['agentforce-org'],
+      requiredScopes: ['agentforce-mcp/mcp.invoke'],
+    });
   });
 
   it.each([
@@ -112,9 +135,23 @@ describe('Function: toAuthConfig', () => {
       AUTH_MODE: 'jwt',
       AUTH_ISSUER: 'http://localhost:8080',
       AUTH_JWKS_URL: 'http://127.0.0.1:8080/jwks',
+      AUTH_AUDIENCE: 'http://127.0.0.1:3000/mcp',
       AUTH_CLIENT_IDS: 'local-client',
     });
 
     expect(config).toMatchObject({ issuer: 'http://localhost:8080', clientIds: ['local-client'] });
+  });
+});
+
+describe('Function: isResourceScope', () => {
+  it.each([
+    ['agentforce-mcp/mcp.invoke', true],
+    ['https://api.example.com/read', true],
+    ['mcp.invoke', false],
+    ['/read', false],
+    ['agentforce-mcp/', false],
+    ['', false],
+  ])('returns %s -> %s', (scope, expected) => {
+    expect(isResourceScope(scope)).toBe(expected);
   });
 });

@@ -272,24 +272,64 @@ describe('Function: createInboundAuth (jwt mode, real OAuth server)', () => {
       });
     });
 
-    it('checks the client id instead of the audience when only AUTH_CLIENT_IDS is set', async () => {
-      const { auth } = jwtAuth({ AUTH_AUDIENCE: '', AUTH_CLIENT_IDS: `${CLIENT},backup-client` });
-      const allowed = await issuer.clientCredentialsToken({ clientId: CLIENT, scope: SCOPE });
-      const foreign = await issuer.clientCredentialsToken({
-        clientId: 'someone-else',
+    it('refuses to start with only AUTH_CLIENT_IDS, which would accept tokens for any API of the issuer', async () => {
+      // Prepare: a token of an allowed client, issued for another API, and one with no aud.
+      const forOtherApi = await issuer.sign({
+        client_id: CLIENT,
+        aud: 'https://billing.example/api',
         scope: SCOPE,
       });
-      const viaAzp = await issuer.sign({ azp: 'backup-client', sub: 'user-1', scope: SCOPE });
+      const withoutAud = await issuer.clientCredentialsToken({ clientId: CLIENT, scope: SCOPE });
 
+      // Act
+      const start = () => jwtAuth({ AUTH_AUDIENCE: '', AUTH_CLIENT_IDS: CLIENT });
+
+      // Assess: neither token reaches a server configured this way, because none starts.
+      expect(start).toThrow(/AUTH_AUDIENCE: is required when AUTH_MODE=jwt/);
+      expect(decodeJwt(forOtherApi).payload.aud).toBe('https://billing.example/api');
+      expect(decodeJwt(withoutAud).payload.aud).toBeUndefined();
+    });
+
+    it('binds tokens by a resource-server scope when no audience is set (Cognito style)', async () => {
+      // Prepare
+      const resourceScope = 'agentforce-mcp/mcp.invoke';
+      const { auth } = jwtAuth({
+        AUTH_AUDIENCE: '',
+        AUTH_CLIENT_IDS: `${CLIENT},backup-client`,
+        AUTH_REQUIRED_SCOPE: resourceScope,
+      });
+      const allowed = await issuer.clientCredentialsToken({
+        clientId: CLIENT,
+        scope: resourceScope,
+      });
+      const viaAzp = await issuer.sign({
+        azp: 'backup-client',
+        sub: 'user-1',
+        scope: resourceScope,
+      });
+      const otherApi = await issuer.clientCredentialsToken({
+        clientId: CLIENT,
+        scope: 'billing-api/read',
+      });
+      const foreign = await issuer.clientCredentialsToken({
+        clientId: 'someone-else',
+        scope: resourceScope,
+      });
+
+      // Act
       const allowedOutcome = await auth.authorize(mcpRequest(bearer(allowed)));
       const azpOutcome = await auth.authorize(mcpRequest(bearer(viaAzp)));
+      const otherApiOutcome = await auth.authorize(mcpRequest(bearer(otherApi)));
+      const foreignOutcome = await auth.authorize(mcpRequest(bearer(foreign)));
 
+      // Assess
       expect(allowedOutcome).toMatchObject({ ok: true, principal: { subject: CLIENT } });
       expect(azpOutcome).toEqual({
         ok: true,
-        principal: { subject: 'user-1', clientId: 'backup-client', scopes: [SCOPE] },
+        principal: { subject: 'user-1', clientId: 'backup-client', scopes: [resourceScope] },
       });
-      await expectRejection(auth, mcpRequest(bearer(foreign)), 401, INVALID_CHALLENGE);
+      expect(otherApiOutcome).toMatchObject({ ok: false, response: { status: 403 } });
+      expect(foreignOutcome).toMatchObject({ ok: false, response: { status: 401 } });
     });
 
     it('names the configured resource URL in the challenge when AUTH_RESOURCE_URL is set', async () => {

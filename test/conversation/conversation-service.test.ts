@@ -2,8 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AgentforceClient,
   AgentSessionLockedError,
+  type StreamEvent,
   staticCredentials,
   TokenProvider,
+  turnText,
 } from '../../lambda/agentforce/index.js';
 import {
   type Caller,
@@ -258,6 +260,58 @@ describe('Class: ConversationService', () => {
       expect(second.sessionId).not.toBe(first.sessionId);
       expect(second.newSession?.replacedExpired).toBe(true);
       expect((await service.status(caller)).record?.sessionId).toBe(second.sessionId);
+    });
+  });
+
+  describe('Method: sendMessage and converse (with a listener)', () => {
+    it('streams the turn to the listener and answers its final messages, as the synchronous path does', async () => {
+      // Prepare
+      const caller = { clientEmail: email(), owner: OWNER };
+      const events: StreamEvent[] = [];
+      const before = sim.counters.messagesReceived;
+
+      // Act
+      const streamed = await service.converse(
+        caller,
+        'What is my order status?',
+        signal(),
+        undefined,
+        (event) => events.push(event)
+      );
+      const plain = await service.sendMessage(caller, 'What is my order status?', signal());
+
+      // Assess
+      expect(events[0]).toEqual({
+        type: 'progress',
+        message: 'Looking up your order',
+        indicatorType: 'ACTION',
+      });
+      expect(events.some((event) => event.type === 'text-chunk')).toBe(true);
+      expect(events.at(-1)).toEqual({ type: 'end-of-turn' });
+      expect(streamed.messages.map((m) => m.type)).toEqual(plain.messages.map((m) => m.type));
+      expect(turnText(streamed.messages)).toBe(turnText(plain.messages));
+      expect(sim.counters.messagesReceived - before).toBe(2);
+      expect((await store.get(caller.clientEmail, OWNER))?.lastSequenceId).toBe(plain.sequenceId);
+    });
+
+    it('records the sequence id of a streamed turn that failed upstream, so the next one is higher', async () => {
+      // Prepare
+      const caller = { clientEmail: email(), owner: OWNER };
+      const { sessionId } = await service.createSession(caller, signal());
+      sim.injectFault({ route: 'stream', status: 500, times: 1 });
+
+      // Act
+      const failure = await caught(() =>
+        service.sendMessage(caller, 'One', signal(), undefined, () => undefined)
+      );
+      const used = (await store.get(caller.clientEmail, OWNER))?.lastSequenceId ?? 0;
+      const next = await service.sendMessage(caller, 'Two', signal(), undefined, () => undefined);
+
+      // Assess: the failed turn's id may have reached the agent, so it counts as used.
+      expect(failure.name).toBe('UpstreamError');
+      expect(used).toBeGreaterThan(0);
+      expect(next.sequenceId).toBeGreaterThan(used);
+      expect(sim.counters.sequenceIds.get(sessionId)).toEqual([next.sequenceId]);
     });
   });
 

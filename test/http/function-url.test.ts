@@ -30,6 +30,29 @@ describe('Function: toWebRequest', () => {
     expect(await toWebRequest(event).text()).toBe('{"a":1}');
   });
 
+  it.each([
+    ['a Function URL domain', 'abc.lambda-url.eu-west-1.on.aws', undefined, 'https:'],
+    [
+      'a Function URL domain with a loopback Host header',
+      'abc.lambda-url.eu-west-1.on.aws',
+      '127.0.0.1:3000',
+      'https:',
+    ],
+    ['the local server on 127.0.0.1', '127.0.0.1:3000', undefined, 'http:'],
+    ['the local server on [::1]', '[::1]:3000', undefined, 'http:'],
+    ['the local server on localhost', 'localhost:3000', undefined, 'http:'],
+  ])('uses the scheme the server is served on for %s', (_name, domainName, host, protocol) => {
+    // Prepare: the scheme follows requestContext.domainName, which the caller cannot set.
+    const event = toFunctionUrlEvent({ method: 'GET', url: `http://${domainName}/mcp` });
+    if (host) event.headers.host = host;
+
+    // Act
+    const request = toWebRequest(event);
+
+    // Assess
+    expect(new URL(request.url).protocol).toBe(protocol);
+  });
+
   it('drops a body sent with GET instead of throwing', () => {
     const event = toFunctionUrlEvent({ method: 'GET', url: 'https://h/mcp', body: 'ignored' });
     expect(toWebRequest(event).method).toBe('GET');

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mergeResponses, planMessages, REQUEST_CANCELLED } from '../../lambda/http/json-rpc.js';
+import {
+  asksForProgress,
+  mergeResponses,
+  planMessages,
+  REQUEST_CANCELLED,
+} from '../../lambda/http/json-rpc.js';
 
 const ping = (id: string | number) => ({ jsonrpc: '2.0', id, method: 'ping' });
 const cancel = (requestId: unknown) => ({
@@ -66,5 +71,27 @@ describe('Function: mergeResponses', () => {
 
   it('answers a batch with an array even when only the edge answers', () => {
     expect(mergeResponses('', [error], true)).toEqual([error]);
+  });
+});
+
+describe('Function: asksForProgress', () => {
+  const call = (meta?: unknown) => ({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'x', arguments: {}, ...(meta !== undefined ? { _meta: meta } : {}) },
+  });
+
+  it('is true for one tools/call with a string or number progressToken', () => {
+    expect(asksForProgress(call({ progressToken: 'a' }))).toBe(true);
+    expect(asksForProgress(call({ progressToken: 0 }))).toBe(true);
+  });
+
+  it('is false without a token, for other methods, and for batches', () => {
+    expect(asksForProgress(call())).toBe(false);
+    expect(asksForProgress(call({ progressToken: null }))).toBe(false);
+    expect(asksForProgress({ ...call({ progressToken: 'a' }), method: 'tools/list' })).toBe(false);
+    expect(asksForProgress([call({ progressToken: 'a' })])).toBe(false);
+    expect(asksForProgress(null)).toBe(false);
   });
 });

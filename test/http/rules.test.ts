@@ -156,17 +156,48 @@ describe('Function: isOriginAllowed', () => {
   it("allows the request's own origin only when the Host passed an allowlist", () => {
     const hosts = ['127.0.0.1'];
     expect(
-      isOriginAllowed('http://127.0.0.1:3000', [], { host: '127.0.0.1:3000', allowedHosts: hosts })
+      isOriginAllowed('http://127.0.0.1:3000', [], {
+        host: '127.0.0.1:3000',
+        allowedHosts: hosts,
+        protocol: 'http:',
+      })
     ).toBe(true);
     expect(
-      isOriginAllowed('http://127.0.0.1:3001', [], { host: '127.0.0.1:3000', allowedHosts: hosts })
+      isOriginAllowed('http://127.0.0.1:3001', [], {
+        host: '127.0.0.1:3000',
+        allowedHosts: hosts,
+        protocol: 'http:',
+      })
+    ).toBe(false);
+    // Same host, other scheme: another origin (RFC 6454 §4), so not same-origin.
+    expect(
+      isOriginAllowed('https://127.0.0.1:3000', [], {
+        host: '127.0.0.1:3000',
+        allowedHosts: hosts,
+        protocol: 'http:',
+      })
+    ).toBe(false);
+    expect(
+      isOriginAllowed('http://api.example.com', [], {
+        host: 'api.example.com',
+        allowedHosts: ['api.example.com'],
+        protocol: 'https:',
+      })
     ).toBe(false);
     // A rebinding page: attacker Host and matching Origin, no host allowlist to stop it.
     expect(
-      isOriginAllowed('http://evil.example', [], { host: 'evil.example', allowedHosts: [] })
+      isOriginAllowed('http://evil.example', [], {
+        host: 'evil.example',
+        allowedHosts: [],
+        protocol: 'http:',
+      })
     ).toBe(false);
     expect(
-      isOriginAllowed('http://evil.example', [], { host: 'evil.example', allowedHosts: hosts })
+      isOriginAllowed('http://evil.example', [], {
+        host: 'evil.example',
+        allowedHosts: hosts,
+        protocol: 'http:',
+      })
     ).toBe(false);
   });
 });

@@ -27,7 +27,7 @@ describe('Function: parseStackConfig', () => {
       authMode: 'cognito',
       allowedOrigins: [],
       logLevel: 'INFO',
-      memorySize: 512,
+      memorySize: 256,
       toolDeadlineMs: 45_000,
       invokeMode: 'BUFFERED',
       logRetentionDays: 30,
@@ -142,16 +142,36 @@ describe('Function: parseStackConfig', () => {
     expect(error.keys).toEqual(['jwtIssuer', 'jwtJwksUrl', 'jwtAudience']);
   });
 
-  it('returns jwt mode with client ids instead of an audience', () => {
+  it('throws naming jwtAudience when jwt mode has only client ids (tokens for any API would pass)', () => {
+    const error = configError({
+      ...REQUIRED_SETTINGS,
+      authMode: 'jwt',
+      jwtIssuer: 'https://idp.example.com/',
+      jwtJwksUrl: 'https://idp.example.com/keys',
+      jwtClientIds: 'a,b',
+      jwtRequiredScope: 'mcp.invoke',
+    });
+
+    expect(error.keys).toEqual(['jwtAudience']);
+    expect(error.message).toContain('MCP_JWT_AUDIENCE');
+  });
+
+  it('returns jwt mode bound by a resource-server scope instead of an audience', () => {
     const config = parseStackConfig({
       ...REQUIRED_SETTINGS,
       authMode: 'jwt',
       jwtIssuer: 'https://idp.example.com/',
       jwtJwksUrl: 'https://idp.example.com/keys',
       jwtClientIds: 'a,b',
+      jwtRequiredScope: 'agentforce-mcp/mcp.invoke',
     });
 
-    expect(config).toMatchObject({ authMode: 'jwt', jwtAudience: [], jwtClientIds: ['a', 'b'] });
+    expect(config).toMatchObject({
+      authMode: 'jwt',
+      jwtAudience: [],
+      jwtClientIds: ['a', 'b'],
+      jwtRequiredScope: ['agentforce-mcp/mcp.invoke'],
+    });
   });
 
   it.each([

@@ -90,14 +90,14 @@ describe('Class: McpServerStack', () => {
   });
 
   describe('Function', () => {
-    it('returns Node.js 24 on arm64 with 512 MB, no reserved concurrency and a 50 s timeout by default', () => {
+    it('returns Node.js 24 on arm64 with 256 MB, no reserved concurrency and a 50 s timeout by default', () => {
       const { template } = synth();
 
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        MemorySize: 512,
+        MemorySize: 256,
         Timeout: 50,
         ReservedConcurrentExecutions: Match.absent(),
       });
@@ -141,7 +141,6 @@ describe('Class: McpServerStack', () => {
         POWERTOOLS_METRICS_NAMESPACE: 'AgentforceMcp',
         POWERTOOLS_LOG_LEVEL: 'DEBUG',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        NODE_OPTIONS: '--enable-source-maps',
         AUTH_MODE: 'cognito',
         COGNITO_USER_POOL_ID: { Ref: poolId },
         AUTH_CLIENT_IDS: { Ref: clientId },

@@ -90,7 +90,6 @@ beforeAll(async () => {
       AUTH_JWKS_URL: issuer.jwksUrl,
       AUTH_AUDIENCE: MCP_URL,
       AUTH_REQUIRED_SCOPE: 'mcp.invoke',
-      AUTH_RESOURCE_URL: MCP_URL,
     },
   });
 });

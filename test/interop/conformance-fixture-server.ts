@@ -7,18 +7,29 @@
 import { createApp } from '../../lambda/app.js';
 import { loadConfig } from '../../lambda/config.js';
 import { createDependencies } from '../../lambda/dependencies.js';
-import { createHandler } from '../../lambda/function-url-handler.js';
+import {
+  createHandler,
+  createStreamingHandler,
+  type StreamingRuntime,
+} from '../../lambda/function-url-handler.js';
 import { TOOLS } from '../../lambda/mcp/tools/index.js';
 import { exitWithError, serveLocally } from '../../local/server.js';
+import type { StreamingHandler } from '../../local/streaming-runtime.js';
 import { FIXTURE_TOOLS } from './conformance-fixtures.js';
 
 serveLocally({
   // Called once the local backends have set the environment, as lambda/handler.ts would be loaded.
-  loadHandler: async () =>
-    createHandler(
-      createApp({
-        ...createDependencies(loadConfig(process.env)),
-        tools: [...TOOLS, ...FIXTURE_TOOLS],
-      })
-    ),
+  loadHandler: async () => {
+    const app = createApp({
+      ...createDependencies(loadConfig(process.env)),
+      tools: [...TOOLS, ...FIXTURE_TOOLS],
+    });
+    return {
+      handler: createHandler(app),
+      streamingHandler: createStreamingHandler(
+        app,
+        (globalThis as { awslambda?: Partial<StreamingRuntime> }).awslambda
+      ) as StreamingHandler,
+    };
+  },
 }).catch(exitWithError);

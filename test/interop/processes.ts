@@ -117,6 +117,8 @@ export async function runCommand(
 export interface LocalServer {
   readonly name: string;
   readonly url: string;
+  /** The server process itself (for its memory use: `/proc/<pid>/status`). */
+  readonly pid: number;
   /** Milliseconds from spawn to the listening line. */
   readonly startMs: number;
   /**
@@ -207,7 +209,7 @@ export async function startLocalServer(options: {
       child.stderr?.on('data', collect);
       child.once('exit', onExit);
     });
-    return { name: options.name, url, startMs: performance.now() - started, stop };
+    return { name: options.name, url, pid: child.pid, startMs: performance.now() - started, stop };
   } catch (err) {
     await stop(5_000);
     throw err;

@@ -46,7 +46,7 @@ describe('Load: many emails at once', () => {
 });
 
 describe('Load: one email, many callers', () => {
-  it('returns an answer or BUSY to each of 100 concurrent calls, answers get ids 1..n, one session', async () => {
+  it('returns an answer or BUSY to each of 100 concurrent calls, answered turns get strictly increasing ids, one session', async () => {
     // Prepare: production lease wait (20 s, capped at the 10 s deadline of the harness).
     rig = await startRig({ latencyMs: 20 });
 

@@ -43,16 +43,16 @@ describe('Function: parseList', () => {
         authMode: 'jwt',
         jwtIssuer: 'https://issuer.example.com',
         jwtJwksUrl: 'https://issuer.example.com/jwks',
-        jwtClientIds: 'client',
-        jwtAudience: raw,
+        jwtAudience: 'api://agentforce-mcp',
+        jwtClientIds: raw,
       });
 
       // Assess
       expect({
         allowedHosts: fn.http.allowedHosts,
         requiredScopes: auth.mode === 'cognito' ? auth.requiredScopes : undefined,
-        jwtAudience: stack.jwtAudience,
-      }).toEqual({ allowedHosts: items, requiredScopes: items, jwtAudience: items });
+        jwtClientIds: stack.jwtClientIds,
+      }).toEqual({ allowedHosts: items, requiredScopes: items, jwtClientIds: items });
     }
   );
 });

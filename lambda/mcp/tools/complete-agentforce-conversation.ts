@@ -26,13 +26,14 @@ export const completeAgentforceConversation = defineTool({
       .string()
       .describe("The new session's greeting, or empty when no session was started."),
   },
-  async run(args, { conversations, owner, signal, variables }) {
+  async run(args, { conversations, owner, signal, variables, listener }) {
     const { client_email, message } = args;
     const turn = await conversations.converse(
       { clientEmail: client_email, owner },
       message,
       signal,
-      callVariables(variables, args)
+      callVariables(variables, args),
+      listener
     );
     const { structured, text } = turnResult(client_email, turn);
     const greeting = turn.newSession ? replyText(turn.newSession.greeting.map(flattenMessage)) : '';

@@ -12,13 +12,14 @@ export const sendMessageToAgent = defineTool({
   annotations: turnAnnotations,
   input: turnInput,
   output: turnOutputShape,
-  async run(args, { conversations, owner, signal, variables }) {
+  async run(args, { conversations, owner, signal, variables, listener }) {
     const { client_email, message } = args;
     const turn = await conversations.sendMessage(
       { clientEmail: client_email, owner },
       message,
       signal,
-      callVariables(variables, args)
+      callVariables(variables, args),
+      listener
     );
     return turnResult(client_email, turn);
   },
