@@ -3,6 +3,7 @@ import type { BenchResults } from './lib/results.js';
 import { change, kib, median, ms, ratio } from './lib/stats.js';
 import { type ColdRow, pairedRatio, type Spread } from './sections/cold-start.js';
 import { ASSUMPTIONS, PRICES } from './sections/cost.js';
+import { renderFlood } from './sections/flood.js';
 import { renderStreaming } from './sections/streaming.js';
 
 function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -436,6 +437,7 @@ const SECTIONS: ReadonlyArray<(results: BenchResults) => string> = [
   throughput,
   (results) => (results.streaming ? renderStreaming(results.streaming) : ''),
   cost,
+  (results) => (results.flood ? renderFlood(results.flood) : ''),
 ];
 
 /** The Markdown report, as written to BENCHMARKS.md and printed. */

@@ -31,6 +31,7 @@ import { startStandIns } from './lib/stand-ins.js';
 import { renderReport } from './report.js';
 import { type ColdConfig, measureColdStarts } from './sections/cold-start.js';
 import { ASSUMPTIONS, costModel } from './sections/cost.js';
+import { measureFlood } from './sections/flood.js';
 import { measureIo } from './sections/io.js';
 import { measureStreaming, type StreamingResults } from './sections/streaming.js';
 import { measureThroughput, type ThroughputRow } from './sections/throughput.js';
@@ -378,6 +379,9 @@ async function main(): Promise<number> {
       unauthorizedLogBytes: med(turns.map((t) => t.unauthenticated.logBytesPerRequest)),
     });
 
+    // Not part of `--check`: the flood's price is a report, not a budget.
+    const flood = mode === 'check' ? undefined : await measureFlood(mode === 'quick' ? 500 : 2_000);
+
     const results: BenchResults = {
       context: {
         startedAt: new Date(started).toISOString(),
@@ -407,6 +411,7 @@ async function main(): Promise<number> {
       ...(throughputError ? { throughputError } : {}),
       cost,
       ...(streaming ? { streaming } : {}),
+      ...(flood ? { flood } : {}),
     };
     const checks = checkBudgets(results);
     const broken = checks.filter((check) => !check.ok);

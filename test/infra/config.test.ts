@@ -28,6 +28,7 @@ describe('Function: parseStackConfig', () => {
       allowedOrigins: [],
       logLevel: 'INFO',
       memorySize: 256,
+      requestAlarmThreshold: 30_000,
       toolDeadlineMs: 45_000,
       invokeMode: 'RESPONSE_STREAM',
       logRetentionDays: 30,
