@@ -18,8 +18,11 @@ export const BUDGETS = {
    * also writes its access-log line and EMF metrics (~1.4 KB) and validates Salesforce's answer.
    */
   warmCallVsBare: 2.5,
-  /** CPU per warm turn with real HTTP clients (AWS SDK, fetch), ours / bare. */
-  turnCpuVsBare: 1.5,
+  /**
+   * CPU per warm turn with real HTTP clients (AWS SDK, fetch), ours / bare: 1.1–1.5× measured on a
+   * busy 2-core machine (ours also validates Salesforce's answer, logs and writes EMF metrics).
+   */
+  turnCpuVsBare: 1.75,
   warmSecretsManagerCalls: 0,
   warmTokenCalls: 0,
   /** A turn on an open session: lease + release. */

@@ -31,6 +31,7 @@ import { startStandIns } from './lib/stand-ins.js';
 import { renderReport } from './report.js';
 import { type ColdConfig, measureColdStarts } from './sections/cold-start.js';
 import { ASSUMPTIONS, costModel } from './sections/cost.js';
+import { measureFlood } from './sections/flood.js';
 import { measureIo } from './sections/io.js';
 import { measureStreaming, type StreamingResults } from './sections/streaming.js';
 import { measureThroughput, type ThroughputRow } from './sections/throughput.js';
@@ -150,6 +151,12 @@ async function main(): Promise<number> {
     id: 'minified',
     overrides: { minify: true, sourcemap: 'linked' },
   });
+  // The deployed build with a linked map, so that --enable-source-maps alone is what differs.
+  const linked = await buildBundle({
+    entry: 'lambda/handler.ts',
+    id: 'linked',
+    overrides: { sourcemap: 'linked' },
+  });
   const bare = await buildBundle({ entry: 'bench/entries/bare-sdk.ts', id: 'bare-sdk' });
   const warmApp = await buildBundle({ entry: 'bench/entries/warm-app.ts', id: 'warm-app' });
   const attribution: Array<[string, BuiltBundle]> = [];
@@ -166,59 +173,44 @@ async function main(): Promise<number> {
   const standIns = await startStandIns();
   try {
     const env = standIns.handlerEnv();
-    const sourceMaps = ['--enable-source-maps'];
+    const side = (tool: 'ours' | 'bare', runtime: NodeRuntime, extra: Partial<ColdConfig> = {}) =>
+      ({
+        id: tool,
+        label: tool === 'ours' ? 'ours (as deployed)' : 'bare SDK v2 server, same I/O',
+        runtime,
+        bundle: tool === 'ours' ? production : bare,
+        tool,
+        ...extra,
+      }) satisfies ColdConfig;
+    const probe = mode !== 'check';
+    const withMaps = { nodeArgs: ['--enable-source-maps'], stackProbe: probe };
     const configs: ColdConfig[] = [
-      {
-        id: 'ours',
-        label: 'ours (as deployed)',
-        runtime: deployed,
-        bundle: production,
-        tool: 'ours',
-        stackProbe: mode !== 'check',
-      },
-      {
-        id: 'bare',
-        label: 'bare SDK v2 server, same I/O',
-        runtime: deployed,
-        bundle: bare,
-        tool: 'bare',
-      },
+      side('ours', deployed, { stackProbe: probe }),
+      side('bare', deployed),
+      ...(mode === 'check'
+        ? []
+        : [
+            side('ours', deployed, {
+              id: 'ours+maps',
+              label: 'readable, linked map + --enable-source-maps',
+              bundle: linked,
+              ...withMaps,
+            }),
+            side('ours', deployed, {
+              id: 'minified+maps',
+              label: 'minified + --enable-source-maps (before)',
+              bundle: minified,
+              ...withMaps,
+            }),
+            ...others.flatMap((runtime) => {
+              const key = runtime.label.replace(/^Node (\d+).*/, 'node$1');
+              return [
+                side('ours', runtime, { id: `${key}:ours` }),
+                side('bare', runtime, { id: `${key}:bare` }),
+              ];
+            }),
+          ]),
     ];
-    if (mode !== 'check') {
-      configs.push(
-        {
-          id: 'ours+maps',
-          label: 'ours + --enable-source-maps',
-          runtime: deployed,
-          bundle: production,
-          nodeArgs: sourceMaps,
-          tool: 'ours',
-          stackProbe: true,
-        },
-        {
-          id: 'minified+maps',
-          label: 'minified + --enable-source-maps (before)',
-          runtime: deployed,
-          bundle: minified,
-          nodeArgs: sourceMaps,
-          tool: 'ours',
-          stackProbe: true,
-        }
-      );
-      for (const runtime of others) {
-        const key = runtime.label.replace(/^Node (\d+).*/, 'node$1');
-        configs.push(
-          { id: `${key}:ours`, label: 'ours', runtime, bundle: production, tool: 'ours' },
-          {
-            id: `${key}:bare`,
-            label: 'bare SDK v2 server, same I/O',
-            runtime,
-            bundle: bare,
-            tool: 'bare',
-          }
-        );
-      }
-    }
     // One discarded run warms DynamoDB Local's JIT and the simulator for everyone.
     await measureColdStarts({ configs: configs.slice(0, 2), runs: 1, childScript: coldChild, env });
     log(
@@ -256,15 +248,13 @@ async function main(): Promise<number> {
         const cgroup = createCpuQuota(support, memoryMb);
         try {
           const rows = await measureColdStarts({
-            configs: (['ours', 'bare'] as const).map((side) => ({
-              id: `${side}@${memoryMb}`,
-              label: side,
-              runtime: deployed,
-              bundle: side === 'ours' ? production : bare,
-              nodeArgs: lambdaHeapFlags(memoryMb),
-              tool: side,
-              cgroupProcs: cgroup.procs,
-            })),
+            configs: (['ours', 'bare'] as const).map((tool) =>
+              side(tool, deployed, {
+                id: `${tool}@${memoryMb}`,
+                nodeArgs: lambdaHeapFlags(memoryMb),
+                cgroupProcs: cgroup.procs,
+              })
+            ),
             runs: SETTINGS.quotaRuns,
             childScript: coldChild,
             env,
@@ -389,6 +379,9 @@ async function main(): Promise<number> {
       unauthorizedLogBytes: med(turns.map((t) => t.unauthenticated.logBytesPerRequest)),
     });
 
+    // Not part of `--check`: the flood's price is a report, not a budget.
+    const flood = mode === 'check' ? undefined : await measureFlood(mode === 'quick' ? 500 : 2_000);
+
     const results: BenchResults = {
       context: {
         startedAt: new Date(started).toISOString(),
@@ -418,6 +411,7 @@ async function main(): Promise<number> {
       ...(throughputError ? { throughputError } : {}),
       cost,
       ...(streaming ? { streaming } : {}),
+      ...(flood ? { flood } : {}),
     };
     const checks = checkBudgets(results);
     const broken = checks.filter((check) => !check.ok);

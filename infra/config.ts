@@ -27,6 +27,8 @@ export const SETTING_KEYS = [
   'logLevel',
   'memorySize',
   'reservedConcurrency',
+  'requestAlarmThreshold',
+  'systemLogLevel',
   'toolDeadlineMs',
   'invokeMode',
   'logRetentionDays',
@@ -94,6 +96,9 @@ const httpsUrl = text.refine(
   }
 );
 
+/** Function URL requests per 5 minutes that raise the request-volume alarm by default. */
+export const DEFAULT_REQUEST_ALARM_THRESHOLD = 30_000;
+
 /** The stack name when `stackName` is not set (the name of the first release's only stack). */
 export const DEFAULT_STACK_NAME = 'AgentforceMcpServer';
 /**
@@ -140,11 +145,21 @@ const settingsSchema = z.object({
   ),
   memorySize: int(128, 10_240).default(DEFAULT_MEMORY_MB),
   reservedConcurrency: int(1, 10_000).optional(),
+  // Function URL requests per 5 minutes: 100 a second sustained, far above one org's agent
+  // traffic, far below what an unthrottled flood reaches. The alarm is free of deploy risk.
+  requestAlarmThreshold: int(100, 100_000_000).default(DEFAULT_REQUEST_ALARM_THRESHOLD),
+  // Opt-in: Lambda's own START/END/REPORT lines are most of a refused request's log bytes.
+  systemLogLevel: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toUpperCase() || undefined : value),
+    z.enum(['DEBUG', 'INFO', 'WARN']).optional()
+  ),
   // The same default and ceiling as the function (lambda/shared/deadline.ts).
   toolDeadlineMs: int(5_000, MAX_TOOL_DEADLINE_MS).default(DEFAULT_TOOL_DEADLINE_MS),
+  // RESPONSE_STREAM: a tool call asking for progress hears the agent while it works; JSON answers
+  // cost the same within noise (bench/sections/streaming.ts). BUFFERED answers every call as JSON.
   invokeMode: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toUpperCase() || undefined : value),
-    z.enum(['BUFFERED', 'RESPONSE_STREAM']).default('BUFFERED')
+    z.enum(['BUFFERED', 'RESPONSE_STREAM']).default('RESPONSE_STREAM')
   ),
   logRetentionDays: int(1, 3_653)
     .refine((days) => RETENTION_DAYS.includes(days), {

@@ -31,6 +31,7 @@ import { invocationBudgetMs } from '../lambda/shared/deadline.js';
 import { SESSION_TABLE } from '../lambda/state/table-schema.js';
 import { functionBundling } from './bundling.js';
 import type { StackConfig } from './config.js';
+import { systemLogProps, warnReservedConcurrency } from './cost-guard.js';
 import { deploymentProblems } from './deploy-checks.js';
 import { StackConfigError } from './errors.js';
 import { Observability } from './observability.js';
@@ -162,6 +163,7 @@ export class McpServerStack extends Stack {
         : { reservedConcurrentExecutions: config.reservedConcurrency }),
       role,
       logGroup,
+      ...systemLogProps(config),
       // Off by default: Lambda's own segments only (no X-Ray SDK in the bundle, no cold-start cost).
       ...(config.tracing === 'active' ? { tracing: lambda.Tracing.ACTIVE } : {}),
       environment: {
@@ -225,6 +227,7 @@ export class McpServerStack extends Stack {
       });
     }
 
+    warnReservedConcurrency(this, config);
     this.observability = new Observability(this, 'Observability', {
       fn: this.function,
       table: this.table,
@@ -233,6 +236,8 @@ export class McpServerStack extends Stack {
       ),
       service: this.stackName,
       timeout,
+      logGroup,
+      requestAlarmThreshold: config.requestAlarmThreshold,
       ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
       ...(config.alarmTopicArn === undefined ? {} : { alarmTopicArn: config.alarmTopicArn }),
     });

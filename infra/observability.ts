@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -37,6 +38,10 @@ export interface ObservabilityProps {
   /** The Powertools `service` dimension of the function's metrics. */
   readonly service: string;
   readonly timeout: Duration;
+  /** The function's log group: inbound auth refusals are counted from their log line. */
+  readonly logGroup: logs.ILogGroup;
+  /** Function URL requests per 5 minutes that raise the request-volume (cost) alarm. */
+  readonly requestAlarmThreshold: number;
   /** Subscribe this address to a new alarm topic. */
   readonly alarmEmail?: string;
   /** Notify this existing topic as well. */
@@ -114,6 +119,12 @@ export class Observability extends Construct {
         label: `Function URL ${errorMetric} rate (%)`,
         period: FIVE_MINUTES,
       });
+    // The cost guard of a public URL: every request is a billed invocation, even one answered 401.
+    this.#alarm('FunctionUrlRequests', {
+      metric: requests,
+      threshold: props.requestAlarmThreshold,
+      description: `At least ${props.requestAlarmThreshold} Function URL requests in 5 minutes: more than expected traffic, or a flood (each request is billed, refused ones too).`,
+    });
     this.#alarm('FunctionUrl5xxRate', {
       metric: urlRate('Url5xxCount', 1),
       threshold: 5,
@@ -155,6 +166,19 @@ export class Observability extends Construct {
       }),
       threshold: 1,
       description: `A tool answered ${DEPLOYMENT_BROKEN_CODES.join(', ')}: the Salesforce credentials, settings or agent need an operator.`,
+    });
+    // Counted from the refusal's one log line (lambda/app.ts) rather than a second, EMF, line.
+    new logs.MetricFilter(this, 'InboundAuthRefusalsFilter', {
+      logGroup: props.logGroup,
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: METRIC.inboundAuthRefusals,
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.message', '=', 'request'),
+        logs.FilterPattern.booleanValue('$.authRefused', true)
+      ),
+      metricValue: '1',
+      dimensions: { service: '$.service' },
+      unit: cloudwatch.Unit.COUNT,
     });
     this.#alarm('InboundAuthRefusals', {
       metric: this.#own(METRIC.inboundAuthRefusals, {}),

@@ -21,7 +21,7 @@ import {
   MCP_METHODS,
   PREFLIGHT_HEADERS,
 } from './http/rules.js';
-import { logger } from './logger.js';
+import { logger, refusalLogger } from './logger.js';
 import type { Tool } from './mcp/define-tool.js';
 import { buildServer, SERVER_INFO } from './mcp/server.js';
 import type { ToolCallRecord, ToolSettings } from './mcp/tool-context.js';
@@ -83,7 +83,10 @@ interface RequestLog extends ToolCallRecord {
   mcpMethod?: string;
   era?: McpEra;
   principal?: string;
+  /** Inbound auth answered 401 or 403 (what the `InboundAuthRefusals` metric filter counts). */
   authRefused?: boolean;
+  /** Why inbound auth did not admit the request: claims and rule names only, never the token. */
+  authReason?: string;
   traceparent?: string;
   /** Which allowlist answered 403, so an operator can tell a Host refusal from an Origin one. */
   refusedBy?: 'Host' | 'Origin';
@@ -158,8 +161,11 @@ export function createApp(deps: AppDependencies): App {
       });
     }
     const authOutcome = await auth.authorize(request);
-    log.authRefused = !authOutcome.ok;
-    if (!authOutcome.ok) return authOutcome.response;
+    if (!authOutcome.ok) {
+      log.authRefused = authOutcome.response.status === 401 || authOutcome.response.status === 403;
+      log.authReason = authOutcome.reason;
+      return authOutcome.response;
+    }
     // Each tenant has its own namespace of client emails (and its own session cap).
     const owner = tenantOf(auth.mode, authOutcome.principal);
     log.principal = owner === NO_AUTH_TENANT ? 'anonymous' : 'authenticated';
@@ -251,21 +257,35 @@ export function createApp(deps: AppDependencies): App {
   ): void {
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
     deps.metrics?.request({ ...log, status, latencyMs });
-    logger.info('request', {
-      requestId: options.requestId,
-      httpMethod: request.method,
-      path: new URL(request.url).pathname,
-      status,
-      mcpMethod: log.mcpMethod,
-      era: log.era,
-      tool: log.tool,
-      outcome: log.outcome,
-      errorCode: log.errorCode,
-      principal: log.principal,
-      refusedBy: log.refusedBy,
-      refusedValue: log.refusedValue,
-      latencyMs,
-    });
+    if (log.authRefused || log.refusedBy) {
+      // The public URL's cheapest answer gets the cheapest line: a flood of refusals is billed
+      // per byte of log, so no Lambda context keys and only what tells one refusal from another.
+      refusalLogger.info('request', {
+        requestId: options.requestId,
+        httpMethod: request.method,
+        status,
+        authRefused: log.authRefused,
+        reason: log.authReason,
+        refusedBy: log.refusedBy,
+        refusedValue: log.refusedValue,
+        latencyMs,
+      });
+    } else {
+      logger.info('request', {
+        requestId: options.requestId,
+        httpMethod: request.method,
+        path: new URL(request.url).pathname,
+        status,
+        mcpMethod: log.mcpMethod,
+        era: log.era,
+        tool: log.tool,
+        outcome: log.outcome,
+        errorCode: log.errorCode,
+        principal: log.principal,
+        authReason: log.authReason,
+        latencyMs,
+      });
+    }
     if (log.traceparent) logger.removeKeys(['traceparent']);
   }
 }

@@ -44,8 +44,10 @@ export const envSchema = z.object({
   SESSION_IDLE_MINUTES: positiveInt(10),
   // Per tenant, so one OAuth client cannot take the org's whole (undocumented) session budget:
   // 100 end users in a live conversation at once is a large single caller, and a tenant's roster
-  // of 1000 emails (at most 254 bytes each) stays well inside DynamoDB's 400 KB item limit.
-  MAX_SESSIONS_PER_TENANT: positiveInt(100, 1_000),
+  // of 1000 emails (at most 254 bytes each) stays well inside DynamoDB's 400 KB item limit. 0 turns
+  // the cap off: a single-tenant deployment (AUTH_MODE=none, one Agentforce org) has no other
+  // tenant to protect, and then no session start or end writes the roster item (billed by size).
+  MAX_SESSIONS_PER_TENANT: z.coerce.number().int().min(0).max(1_000).default(100),
   // One day, the store's own default: a record outlives its Agentforce session (idle-expired after
   // minutes) only to keep `authenticatedAt`, and a week of end-user emails
   // buys nothing a day does not.
@@ -79,6 +81,7 @@ export interface Config {
     readonly maxMessageChars: number;
     readonly maxBodyBytes: number;
     readonly sessionIdleMs: number;
+    /** Live sessions per tenant; 0 means no cap (and no roster writes). */
     readonly maxSessionsPerTenant: number;
     readonly stateTtlSeconds: number;
   };

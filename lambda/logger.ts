@@ -8,3 +8,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 export const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'agentforce-mcp',
 });
+
+/**
+ * The logger of refused requests (401/403 at the edge): one short line each. It never gets the
+ * Lambda context (function name, ARN, memory, cold start), which would double the bytes of the
+ * one line an unauthenticated flood makes CloudWatch ingest; `requestId` is kept for correlation.
+ */
+export const refusalLogger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'agentforce-mcp',
+});

@@ -127,10 +127,15 @@ function readLimited(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer
   });
 }
 
+/** How long a refused connection's remaining input is read and dropped before it is closed. */
+const LINGER_MS = 2_000;
+
 /**
  * Answers an edge refusal in the JSON-RPC error shape the function uses, then closes the
  * connection: after a 413 the rest of the body is not worth reading, and the connection cannot be
- * reused without reading it.
+ * reused without reading it. The close lingers: a half-close, then whatever the client is still
+ * sending is read and dropped (never buffered) for {@link LINGER_MS}, because destroying a socket
+ * with unread input resets it, and a reset can discard the answer before the client reads it.
  */
 export function writeRefusal(res: ServerResponse, refusal: EdgeRefusal): void {
   const body = JSON.stringify({
@@ -138,7 +143,16 @@ export function writeRefusal(res: ServerResponse, refusal: EdgeRefusal): void {
     error: { code: -32000, message: refusal.message },
     id: null,
   });
-  const { socket } = res;
+  const { socket, req } = res;
+  if (socket) {
+    // Node destroys a `Connection: close` socket as soon as the answer is written; this one is
+    // half-closed instead (the http server allows half-open sockets), then destroyed later.
+    socket.destroySoon = () => {
+      socket.end();
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    };
+  }
+  req.resume();
   res.writeHead(refusal.status, { 'content-type': 'application/json', connection: 'close' });
-  res.end(body, () => socket?.destroy());
+  res.end(body);
 }

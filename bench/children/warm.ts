@@ -55,10 +55,7 @@ export interface WarmResult {
   readonly failures: readonly string[];
   /** Stand-in requests during the timed loops, per handler (token must stay 0). */
   readonly upstreamDuringLoops: Readonly<Record<string, InstantCounters>>;
-  /** Store operations per `send-message-to-agent` turn, per handler. */
-  readonly storeOpsPerTurn: Readonly<Record<string, number>>;
   readonly maxRssMiB: number;
-  readonly heapUsedMiB: number;
 }
 
 interface Subject {
@@ -66,7 +63,6 @@ interface Subject {
   readonly kind: 'ours' | 'bare';
   readonly handler: FunctionUrlHandler;
   readonly counters?: InstantCounters;
-  readonly storeStats?: { reads: number; writes: number };
 }
 
 const EMAILS = Array.from({ length: 8 }, (_, i) => `warm-${i}@example.com`);
@@ -128,7 +124,6 @@ async function load(entry: WarmPlan['handlers'][number]): Promise<Subject> {
     kind: 'ours',
     handler,
     counters: salesforce.counters,
-    storeStats: store.stats,
   };
 }
 
@@ -200,7 +195,6 @@ for (const entry of plan.handlers) subjects.push(await load(entry));
 const scenarios: WarmResult['scenarios'][number][] = [];
 const upstreamBefore = new Map(subjects.map((s) => [s.id, { ...(s.counters ?? {}) }]));
 const upstreamDuringLoops: Record<string, InstantCounters> = {};
-const storeOpsPerTurn: Record<string, number> = {};
 
 for (const scenario of SCENARIOS) {
   gc?.();
@@ -209,7 +203,6 @@ for (const scenario of SCENARIOS) {
   }
   const samples = new Map<string, number[]>(subjects.map((s) => [s.id, []]));
   const logged = new Map<string, number>(subjects.map((s) => [s.id, 0]));
-  const storeBefore = new Map(subjects.map((s) => [s.id, { ...(s.storeStats ?? {}) }]));
   const rounds = Math.ceil(plan.iterations / plan.block);
   for (let round = 0; round < rounds; round++) {
     // Rotate who goes first so neither side always follows the other's garbage.
@@ -220,15 +213,6 @@ for (const scenario of SCENARIOS) {
         await timeOne(subject, scenario, round * plan.block + j, samples.get(subject.id));
       }
       logged.set(subject.id, (logged.get(subject.id) ?? 0) + logBytes.total - before);
-    }
-  }
-  if (scenario.id === 'tools/call') {
-    for (const subject of subjects) {
-      if (!subject.storeStats) continue;
-      const before = storeBefore.get(subject.id) as { reads: number; writes: number };
-      const ops =
-        subject.storeStats.reads - before.reads + (subject.storeStats.writes - before.writes);
-      storeOpsPerTurn[subject.id] = ops / (rounds * plan.block);
     }
   }
   scenarios.push({
@@ -261,8 +245,6 @@ const result: WarmResult = {
   scenarios,
   failures,
   upstreamDuringLoops,
-  storeOpsPerTurn,
   maxRssMiB: maxRssMiB(),
-  heapUsedMiB: process.memoryUsage().heapUsed / 1048576,
 };
 finish(result);

@@ -143,10 +143,3 @@ export async function startCountingProxy(upstream: string): Promise<CountingServ
 export function snapshot(counts: Map<string, number>): Map<string, number> {
   return new Map(counts);
 }
-
-/** How many requests arrived since `before`, in total. */
-export function since(counts: Map<string, number>, before: Map<string, number>): number {
-  let total = 0;
-  for (const [operation, count] of counts) total += count - (before.get(operation) ?? 0);
-  return total;
-}

@@ -2,6 +2,7 @@ import type { TurnsResult } from '../children/turns.js';
 import type { WarmResult } from '../children/warm.js';
 import type { ColdRow } from '../sections/cold-start.js';
 import type { CostModel } from '../sections/cost.js';
+import type { FloodResult } from '../sections/flood.js';
 import type { IoRow } from '../sections/io.js';
 import type { StreamingResults } from '../sections/streaming.js';
 import type { ThroughputRow } from '../sections/throughput.js';
@@ -62,4 +63,6 @@ export interface BenchResults {
   readonly cost: CostModel;
   /** Live turns: progress latency and RESPONSE_STREAM vs BUFFERED (bench/sections/streaming.ts). */
   readonly streaming?: StreamingResults;
+  /** USD per million unauthenticated requests, with and without the cost guard (issue 12). */
+  readonly flood?: FloodResult;
 }

@@ -47,10 +47,6 @@ export function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-export function mib(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(0)} MiB`;
-}
-
 /** `1.23×`. */
 export function ratio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';

@@ -13,12 +13,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { createApp } from '../../lambda/app.js';
-import { loadConfig } from '../../lambda/config.js';
-import { createDependencies } from '../../lambda/dependencies.js';
-import { createHandler, createStreamingHandler } from '../../lambda/function-url-handler.js';
-import { logger } from '../../lambda/logger.js';
-import { createDocumentClient } from '../../lambda/state/dynamodb-session-store.js';
 import { freePort, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../local/dynamodb-local.js';
 import { handlerFetch } from '../../local/function-url-event.js';
 import {
@@ -190,8 +184,26 @@ async function startLocalServer(simulator: Simulator, dynamoEndpoint: string) {
   return { fetch: local, stop };
 }
 
-/** The production composition root in this process, on the given simulator and the bench table. */
-function inProcessApp(simulator: Simulator, dynamoEndpoint: string) {
+/**
+ * The production composition root in this process, on the given simulator and the bench table.
+ * Loaded only now, silent: the logger reads its level once, at import, and the report is this
+ * process's output.
+ */
+async function inProcessApp(simulator: Simulator, dynamoEndpoint: string) {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  const [
+    { createApp },
+    { loadConfig },
+    { createDependencies },
+    { createDocumentClient },
+    adapters,
+  ] = await Promise.all([
+    import('../../lambda/app.js'),
+    import('../../lambda/config.js'),
+    import('../../lambda/dependencies.js'),
+    import('../../lambda/state/dynamodb-session-store.js'),
+    import('../../lambda/function-url-handler.js'),
+  ]);
   const config = loadConfig({
     TABLE_NAME: BENCH_TABLE,
     SALESFORCE_SERVER_URL: simulator.url,
@@ -206,7 +218,12 @@ function inProcessApp(simulator: Simulator, dynamoEndpoint: string) {
     region: LOCAL_AWS_REGION,
     credentials: LOCAL_AWS_CREDENTIALS,
   });
-  return { app: createApp(createDependencies(config, { documentClient })), documentClient };
+  const app = createApp(createDependencies(config, { documentClient }));
+  return {
+    streaming: adapters.createStreamingHandler(app, localStreamingRuntime) as StreamingHandler,
+    buffered: adapters.createHandler(app),
+    documentClient,
+  };
 }
 
 async function modeRows(options: {
@@ -287,15 +304,11 @@ export async function measureStreaming(options: {
 }): Promise<StreamingResults> {
   const errors: string[] = [];
   const progress: ProgressRow[] = [];
-  // The in-process app logs a line per request; the report is the output here.
-  logger.setLogLevel('SILENT');
   const simulator = await startSimulator({ latencyMs: TURN_LATENCY_MS });
-  const { app, documentClient } = inProcessApp(simulator, options.standIns.dynamoEndpoint);
+  const inProcess = await inProcessApp(simulator, options.standIns.dynamoEndpoint);
   try {
-    const adapter = streamingHandlerFetch(
-      createStreamingHandler(app, localStreamingRuntime) as StreamingHandler
-    );
-    const buffered = handlerFetch(createHandler(app));
+    const adapter = streamingHandlerFetch(inProcess.streaming);
+    const buffered = handlerFetch(inProcess.buffered);
     for (const [path, fetch] of [
       ['BUFFERED entry point (before: no progress)', buffered],
       ['Function URL streaming adapter (in-process)', adapter],
@@ -311,7 +324,7 @@ export async function measureStreaming(options: {
   } catch (err) {
     errors.push(`progress: ${(err as Error).message.split('\n')[0]}`);
   } finally {
-    documentClient.destroy();
+    inProcess.documentClient.destroy();
     await simulator.close();
   }
   let modes: ModeRow[] = [];

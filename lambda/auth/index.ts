@@ -95,23 +95,27 @@ export function createInboundAuth(
       const header = request.headers.get('authorization');
       // Another scheme (Basic, …) is no attempt at bearer authentication: answer as if absent.
       if (header === null || !/^bearer\b/i.test(header.trim())) {
-        return { ok: false, response: unauthorized(metadataUrl, false) };
+        return { ok: false, response: unauthorized(metadataUrl, false), reason: 'no bearer token' };
       }
       const token = BEARER.exec(header.trim())?.[1];
       if (token === undefined) {
-        logger?.warn('Rejected an MCP request', { reason: 'malformed Authorization header' });
-        return { ok: false, response: unauthorized(metadataUrl, true) };
+        return {
+          ok: false,
+          response: unauthorized(metadataUrl, true),
+          reason: 'invalid_token: malformed Authorization header',
+        };
       }
 
       const result = await verifier.verify(token);
       if (result.ok) return { ok: true, principal: result.principal };
-      logger?.warn('Rejected an MCP request', { failure: result.failure, reason: result.reason });
+      const reason = `${result.failure}: ${result.reason}`;
       switch (result.failure) {
         case 'invalid_token':
-          return { ok: false, response: unauthorized(metadataUrl, true) };
+          return { ok: false, response: unauthorized(metadataUrl, true), reason };
         case 'insufficient_scope':
           return {
             ok: false,
+            reason,
             response: json(
               403,
               {
@@ -130,6 +134,7 @@ export function createInboundAuth(
         case 'unavailable':
           return {
             ok: false,
+            reason,
             response: json(
               503,
               {

@@ -10,8 +10,13 @@ export interface Principal {
   readonly scopes: readonly string[];
 }
 
-/** The result of authorizing one request: a principal, or the 401/403/503 answer to send. */
-export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; response: Response };
+/**
+ * The result of authorizing one request: a principal, or the 401/403/503 answer to send with why
+ * (`failure: reason`, claims only, never the token) for the caller's one log line of the request.
+ */
+export type AuthOutcome =
+  | { ok: true; principal: Principal }
+  | { ok: false; response: Response; reason: string };
 
 /** Inbound authorization of the MCP endpoint (OAuth 2.1 resource server, RFC 6750 + RFC 9728). */
 export interface InboundAuth {
@@ -37,7 +42,10 @@ export interface AuthLogger {
 
 /** Options of {@link createInboundAuth}. */
 export interface InboundAuthOptions {
-  /** Receives the none-mode warning and the reason of each rejected token (never the token). */
+  /**
+   * Receives the none-mode warning. Refusals are not logged here: their reason is in the outcome,
+   * so a refused request costs one log line (written by the caller), not two.
+   */
   readonly logger?: AuthLogger;
   /**
    * Where signing keys are cached. Defaults to one module-scope cache shared by every instance;

@@ -49,7 +49,7 @@ export interface ConversationDependencies {
   readonly leaseWaitMs: number;
   /** Idle time after which a stored session is reported as likely expired upstream. */
   readonly sessionIdleMs: number;
-  /** Most live sessions one tenant may hold (`MAX_SESSIONS_PER_TENANT`). */
+  /** Most live sessions one tenant may hold (`MAX_SESSIONS_PER_TENANT`); 0 means no cap. */
   readonly maxSessionsPerTenant: number;
   readonly now?: () => number;
 }
@@ -340,11 +340,14 @@ export class ConversationService {
     variables: CallVariables
   ) {
     try {
-      await this.#deps.store.claimSessionSlot(lease, {
-        maxSessions: this.#deps.maxSessionsPerTenant,
-        idleMs: this.#deps.sessionIdleMs,
-      });
-      this.#claimed.add(lease);
+      // 0: no cap, so nothing to count (and no roster write).
+      if (this.#deps.maxSessionsPerTenant > 0) {
+        await this.#deps.store.claimSessionSlot(lease, {
+          maxSessions: this.#deps.maxSessionsPerTenant,
+          idleMs: this.#deps.sessionIdleMs,
+        });
+        this.#claimed.add(lease);
+      }
       return await this.#deps.agentforce.startSession({
         agentId: this.#deps.agentId,
         bypassUser: this.#deps.bypassUser,
@@ -399,7 +402,7 @@ export class ConversationService {
    * dropped when the roster is full (the record shows no session).
    */
   async #freeSlotIfCleared(lease: Lease, patch: ReleasePatch, settled: Settled): Promise<void> {
-    if (settled.kind !== 'saved') return;
+    if (settled.kind !== 'saved' || this.#deps.maxSessionsPerTenant === 0) return;
     const counted = this.#claimed.has(lease) || lease.record.sessionId !== undefined;
     const cleared =
       patch.session === null || (patch.session === undefined && !lease.record.sessionId);

@@ -179,8 +179,8 @@ function relayed(
 }
 
 /**
- * A Lambda function cannot hold a `subscriptions/listen` stream open (buffered Function URL, one
- * invocation per request), and this server never emits a change notification (`listChanged:
+ * A Lambda function cannot hold a `subscriptions/listen` stream open (one invocation per request,
+ * ended by the function timeout), and this server never emits a change notification (`listChanged:
  * false`), so it offers no such stream: 404 -32601, as for any method it does not serve
  * (2026-07-28 `basic/transports/streamable-http.mdx`).
  */

@@ -24,12 +24,10 @@ export class EmfMetrics implements MetricsPort {
       new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE });
   }
 
-  request({ tool, outcome, errorCode, authRefused, latencyMs }: RequestMeasurement): void {
+  request({ tool, outcome, errorCode, latencyMs }: RequestMeasurement): void {
     const metrics = this.#metrics;
-    if (authRefused) {
-      metrics.addMetric(METRIC.inboundAuthRefusals, MetricUnit.Count, 1);
-      metrics.publishStoredMetrics();
-    }
+    // A refusal prints no EMF line: its one log line is counted by the stack's metric filter
+    // (`InboundAuthRefusals`), so an unauthenticated flood pays for one line per request, not two.
     if (tool === undefined || !SAFE_VALUE.test(tool)) return;
     // Three dimension sets: all tools, per tool, and per error code (errors only).
     metrics.addDimensions({});

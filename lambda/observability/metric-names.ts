@@ -13,7 +13,10 @@ export const METRIC = {
   /** 1 when the call ended as a tool error (`isError`), else 0: its average is the error rate. */
   toolErrors: 'ToolErrors',
   toolLatency: 'ToolLatency',
-  /** Requests refused by inbound auth (401 missing/invalid token, 403 insufficient scope). */
+  /**
+   * Requests refused by inbound auth (401 missing/invalid token, 403 insufficient scope). Not EMF:
+   * a metric filter on the refusal log line (`authRefused: true`) counts them (infra).
+   */
   inboundAuthRefusals: 'InboundAuthRefusals',
   /** One per upstream request, by `operation` and by `dependency` × `statusClass`. */
   upstreamCalls: 'UpstreamCalls',

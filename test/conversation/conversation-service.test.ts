@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AgentforceClient,
   AgentSessionLockedError,
@@ -376,6 +376,27 @@ describe('Class: ConversationService', () => {
       skew = IDLE_MS + 1_000;
       await expect(capped.converse(next, 'Hi', signal())).resolves.toMatchObject({
         sessionId: expect.any(String),
+      });
+    });
+
+    it('counts nothing and writes no roster when the cap is 0 (a single-tenant deployment)', async () => {
+      // Prepare
+      const counting = new MemorySessionStore({ now });
+      const claim = vi.spyOn(counting, 'claimSessionSlot');
+      const free = vi.spyOn(counting, 'freeSessionSlot');
+      const uncapped = createService({ maxSessions: 0, store: counting });
+      const owner = 'client:single-tenant';
+      const callers = Array.from({ length: 3 }, () => ({ clientEmail: email(), owner }));
+
+      // Act
+      for (const caller of callers) await uncapped.converse(caller, 'Hi', signal());
+      await uncapped.endSession(callers[0] as Caller, signal());
+
+      // Assess
+      expect(claim).not.toHaveBeenCalled();
+      expect(free).not.toHaveBeenCalled();
+      await expect(uncapped.status(callers[2] as Caller)).resolves.toMatchObject({
+        record: { sessionId: expect.any(String) },
       });
     });
 

@@ -50,24 +50,25 @@ function allStatements(template: ReturnType<typeof synth>['template']): Statemen
 
 describe('Class: McpServerStack', () => {
   describe('Function URL', () => {
-    it('returns a Function URL with auth type NONE and the BUFFERED invoke mode by default', () => {
+    it('returns a Function URL with auth type NONE and the RESPONSE_STREAM invoke mode by default', () => {
       const { template } = synth();
 
       template.resourceCountIs('AWS::Lambda::Url', 1);
       template.hasResourceProperties('AWS::Lambda::Url', {
         AuthType: 'NONE',
-        InvokeMode: 'BUFFERED',
+        InvokeMode: 'RESPONSE_STREAM',
         Cors: Match.absent(),
       });
-    });
-
-    it('returns the RESPONSE_STREAM invoke mode when configured', () => {
-      const { template } = synth({ invokeMode: 'response_stream' });
-
-      template.hasResourceProperties('AWS::Lambda::Url', { InvokeMode: 'RESPONSE_STREAM' });
       template.hasResourceProperties('AWS::Lambda::Function', {
         Handler: 'index.streamingHandler',
       });
+    });
+
+    it('returns the BUFFERED invoke mode and its entry point when configured', () => {
+      const { template } = synth({ invokeMode: 'buffered' });
+
+      template.hasResourceProperties('AWS::Lambda::Url', { InvokeMode: 'BUFFERED' });
+      template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler' });
     });
 
     it('returns CORS for exactly the allowed origins, which the function also receives, with its header lists', () => {
@@ -96,7 +97,7 @@ describe('Class: McpServerStack', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
-        Handler: 'index.handler',
+        Handler: 'index.streamingHandler',
         MemorySize: 256,
         Timeout: 50,
         ReservedConcurrentExecutions: Match.absent(),

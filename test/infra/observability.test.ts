@@ -71,6 +71,7 @@ describe('Class: Observability', () => {
         FunctionErrors: ['AWS/Lambda/Errors'],
         FunctionThrottles: ['AWS/Lambda/Throttles'],
         DurationNearTimeout: ['AWS/Lambda/Duration'],
+        FunctionUrlRequests: ['AWS/Lambda/UrlRequestCount'],
         FunctionUrl5xxRate: ['AWS/Lambda/UrlRequestCount', 'AWS/Lambda/Url5xxCount'],
         FunctionUrl4xxRate: ['AWS/Lambda/UrlRequestCount', 'AWS/Lambda/Url4xxCount'],
         TableThrottles: ['AWS/DynamoDB/ThrottledRequests'],

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { logger } from '../../lambda/logger.js';
+import { logger, refusalLogger } from '../../lambda/logger.js';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { type Harness, MCP_URL, rpcRequest, startHarness } from '../helpers/harness.js';
 
@@ -152,12 +152,15 @@ describe('HTTP edge: Origin and Host (DNS rebinding)', () => {
 describe('HTTP edge: 403 request log', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  /** The fields of the one `request` log line the handler wrote for `request`. */
+  /** The fields of the one `request` log line the handler wrote for `request` (either logger). */
   async function requestLog(request: Request) {
     const info = vi.spyOn(logger, 'info');
+    const refusal = vi.spyOn(refusalLogger, 'info');
     const response = await harness.fetch(request);
     await response.body?.cancel();
-    const lines = info.mock.calls.filter(([message]) => message === 'request');
+    const lines = [...info.mock.calls, ...refusal.mock.calls].filter(
+      ([message]) => message === 'request'
+    );
     expect(lines).toHaveLength(1);
     return { status: response.status, fields: lines[0]?.[1] as Record<string, unknown> };
   }

@@ -8,7 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { authEnvSchema } from '../../lambda/auth/config.js';
 import { envSchema } from '../../lambda/config.js';
-import { logger } from '../../lambda/logger.js';
+import { refusalLogger } from '../../lambda/logger.js';
 import { ERROR_TABLE, INTERNAL } from '../../lambda/mcp/error-table.js';
 import { TOOL_NAMES } from '../../lambda/mcp/tools/index.js';
 import { startMockIssuer } from '../auth/oauth-issuer.js';
@@ -156,7 +156,7 @@ const HTTP_CHECKS: Record<string, (row: string[]) => Promise<void>> = {
     );
   },
   '`Origin` not in `ALLOWED_ORIGINS` / `Host` not in `ALLOWED_HOSTS`': async () => {
-    const info = vi.spyOn(logger, 'info');
+    const info = vi.spyOn(refusalLogger, 'info');
     try {
       const preflight = await harness.fetch(
         new Request(MCP_URL, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } })

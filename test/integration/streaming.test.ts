@@ -4,17 +4,28 @@
  * `notifications/progress` while Salesforce works, then the same result as the JSON path. Real
  * SDK v2 clients in both eras, the simulator with latency, DynamoDB Local.
  */
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   type CallToolResult,
   Client,
   type Progress,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../lambda/app.js';
 import { NO_AUTH_TENANT } from '../../lambda/auth/index.js';
 import { createStreamingHandler } from '../../lambda/function-url-handler.js';
-import { lambdaContext, toFunctionUrlEvent } from '../../local/function-url-event.js';
+import type { RequestMeasurement } from '../../lambda/observability/metrics.js';
+import {
+  eventFromIncoming,
+  lambdaContext,
+  toFunctionUrlEvent,
+} from '../../local/function-url-event.js';
 import {
   localStreamingRuntime,
   ResponseSink,
@@ -158,6 +169,60 @@ describe.each<Mode>(['legacy', 'auto'])('Streaming (%s era negotiation)', (mode)
   });
 });
 
+describe('Streaming: other clients and hosts', () => {
+  it('reports progress to the SDK v1 client (legacy era)', async () => {
+    // Prepare
+    const client = new ClientV1({ name: 'stream-test-v1', version: '1.0.0' });
+    await client.connect(new TransportV1(new URL(MCP_URL), { fetch: streamFetch }));
+    const progress: string[] = [];
+
+    // Act
+    const result = await client.callTool(
+      {
+        name: 'complete-agentforce-conversation',
+        arguments: { client_email: email(), message: ORDER },
+      },
+      CallToolResultSchema,
+      { onprogress: (value) => progress.push(value.message ?? '') }
+    );
+
+    // Assess
+    expect(result.isError).toBeFalsy();
+    expect(progress[0]).toBe(ORDER_PROGRESS);
+    await client.close();
+  });
+
+  it('streams over node:http as npm start serves it (status and headers first, then each event)', async () => {
+    // Prepare: local/server.ts's serve step on the same stand-in runtime.
+    const server = createServer((req, res) => {
+      void eventFromIncoming(req).then((event) => streaming(event, res, lambdaContext(10_000)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const client = new Client({ name: 'stream-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+
+    try {
+      // Act
+      const live = await callWithProgress(client, 'complete-agentforce-conversation', {
+        client_email: email(),
+        message: ORDER,
+      });
+
+      // Assess
+      expect(live.result.isError).toBeFalsy();
+      expect(live.progress[0]?.value.message).toBe(ORDER_PROGRESS);
+      // The first progress comes at about a quarter of the simulated turn, well before its end.
+      expect(live.progress[0]?.at).toBeLessThan(live.resultAt - 100);
+    } finally {
+      await client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('Streaming: the simulator stream shapes', () => {
   it('reports the message as progress when the stream has only INFORM then END_OF_TURN', async () => {
     // Prepare
@@ -227,6 +292,36 @@ describe('Streaming: who gets one JSON answer', () => {
     expect(response.headers.get('x-accel-buffering')).toBe('no');
     expect(events.at(0)?.method).toBe('notifications/progress');
     expect(events.at(-1)?.result?.isError).toBeFalsy();
+  });
+});
+
+describe('Streaming: the request log', () => {
+  it('records a streamed call once its answer has been written, with its tool and outcome', async () => {
+    // Prepare
+    const seen: RequestMeasurement[] = [];
+    const metrics = { request: (m: RequestMeasurement) => seen.push(m), upstream: () => undefined };
+    const handler = createStreamingHandler(
+      createApp({ ...harness.deps, metrics }),
+      localStreamingRuntime
+    ) as StreamingHandler;
+    const started = performance.now();
+
+    // Act
+    const response = await streamingHandlerFetch(handler)(
+      rpcRequest(toolCall({ client_email: email(), message: ORDER }, 'log1'))
+    );
+    await response.text();
+
+    // Assess
+    await expect.poll(() => seen.length).toBe(1);
+    expect(seen[0]).toMatchObject({
+      status: 200,
+      tool: 'complete-agentforce-conversation',
+      outcome: 'ok',
+    });
+    // The latency covers the streamed turn, not just the headers.
+    expect(seen[0]?.latencyMs).toBeGreaterThanOrEqual(300);
+    expect(seen[0]?.latencyMs).toBeLessThanOrEqual(performance.now() - started);
   });
 });
 

@@ -23,6 +23,7 @@ export const REQUIRED_SCENARIOS = [
   'dns-rebinding-protection',
   'tools-call-simple-text',
   'tools-call-error',
+  // Live turns (issue 15): a call with a progressToken that accepts SSE hears its progress.
   'tools-call-with-progress',
 ] as const;
 

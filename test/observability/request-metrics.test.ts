@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { logger, refusalLogger } from '../../lambda/logger.js';
 import { type MockIssuer, startMockIssuer } from '../auth/oauth-issuer.js';
 import { callTool, type Harness, rpcRequest, startHarness } from '../helpers/harness.js';
 import { captureEmf, type EmfLine, withMetric } from './emf.js';
@@ -58,7 +59,7 @@ describe('Function: createDependencies (metrics through the real handler)', () =
     expect(raw).not.toContain('4711');
   });
 
-  it('counts a request refused by inbound auth', async () => {
+  it('writes one short refusal line, which the stack counts, and no EMF line for a 401', async () => {
     // Prepare
     capture = captureEmf();
     harness = await startHarness({
@@ -70,14 +71,31 @@ describe('Function: createDependencies (metrics through the real handler)', () =
       },
       overrides: { metrics: capture.metrics },
     });
+    const refusals = vi.spyOn(refusalLogger, 'info');
+    const others = [vi.spyOn(logger, 'info'), vi.spyOn(logger, 'warn')];
 
     // Act
     const response = await harness.fetch(
-      rpcRequest({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { host: '127.0.0.1:3000' })
+      rpcRequest(
+        { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+        { host: '127.0.0.1:3000', authorization: 'Bearer not.a.jwt' }
+      )
     );
 
-    // Assess
+    // Assess: the metric filter (infra) matches message "request" and authRefused true.
     expect(response.status).toBe(401);
-    expect(withMetric(capture.lines(), 'InboundAuthRefusals')).toHaveLength(1);
+    expect(capture.lines()).toHaveLength(0);
+    expect(refusals.mock.calls).toEqual([
+      [
+        'request',
+        expect.objectContaining({
+          status: 401,
+          authRefused: true,
+          reason: expect.stringMatching(/^invalid_token: /),
+        }),
+      ],
+    ]);
+    for (const spy of others) expect(spy).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
   });
 });
