@@ -270,22 +270,22 @@ export function createApp(deps: AppDependencies): App {
         refusedValue: log.refusedValue,
         latencyMs,
       });
-      return;
+    } else {
+      logger.info('request', {
+        requestId: options.requestId,
+        httpMethod: request.method,
+        path: new URL(request.url).pathname,
+        status,
+        mcpMethod: log.mcpMethod,
+        era: log.era,
+        tool: log.tool,
+        outcome: log.outcome,
+        errorCode: log.errorCode,
+        principal: log.principal,
+        authReason: log.authReason,
+        latencyMs,
+      });
     }
-    logger.info('request', {
-      requestId: options.requestId,
-      httpMethod: request.method,
-      path: new URL(request.url).pathname,
-      status,
-      mcpMethod: log.mcpMethod,
-      era: log.era,
-      tool: log.tool,
-      outcome: log.outcome,
-      errorCode: log.errorCode,
-      principal: log.principal,
-      authReason: log.authReason,
-      latencyMs,
-    });
     if (log.traceparent) logger.removeKeys(['traceparent']);
   }
 }

@@ -13,7 +13,7 @@ export const MODERN_CONFORMANCE_PACKAGE = '@modelcontextprotocol/conformance@0.2
 export const CONFORMANCE_NODE = 'node@22';
 
 /**
- * Scenarios that must pass whatever the baseline says (reference §6 item 30, the brief), and two
+ * Scenarios that must pass whatever the baseline says (reference §6 item 30, the brief), and three
  * that call fixture tools: a run against a server without them would fail here.
  */
 export const REQUIRED_SCENARIOS = [

@@ -10,7 +10,9 @@
  *    conformance-baseline-2026-07-28.yml).
  * 3. A: the MCP Inspector CLI lists the tools and calls each one in a conversation's order, in the
  *    legacy, `auto` and `modern` protocol eras; the SDK v2 client holds a conversation in its
- *    `auto`, pinned-2026-07-28 and legacy modes.
+ *    `auto`, pinned-2026-07-28 and legacy modes; so do four pinned third-party clients (AI SDK,
+ *    OpenAI Agents, LangChain, mcp-use); Claude Code's and Gemini CLI's `mcp list` health checks
+ *    (health-checks.ts) must report it connected.
  * 4. B: the same Inspector calls with a client-credentials bearer token, and three refusals
  *    (no header, a client not on the allowlist, a token without the scope).
  * 5. B: Claude Desktop's stdio bridge `mcp-remote`, configured as in the README (a static header,
@@ -23,10 +25,12 @@
  * Needs the npm registry the first time (npx fetches the pinned tools and Node 22).
  * `INTEROP_RESULTS_DIR` keeps the results (conformance checks, server logs) in a known place.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMCPClient } from '@ai-sdk/mcp';
+import type { ToolMessage } from '@langchain/core/messages';
+import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import {
   Client as V2Client,
   StreamableHTTPClientTransport as V2Transport,
@@ -40,6 +44,7 @@ import { freePort } from '../../local/dynamodb-local.js';
 import { agentforceProblems, type WireTool } from './agentforce-rules.js';
 import { runBrowserChecks } from './browser-phase.js';
 import { MODERN_CONFORMANCE_PACKAGE, REQUIRED_SCENARIOS, runConformance } from './conformance.js';
+import { runHealthChecks } from './health-checks.js';
 import {
   INSPECTOR_EXIT,
   INSPECTOR_PACKAGE,
@@ -50,21 +55,30 @@ import {
   startInspectorWeb,
 } from './inspector.js';
 import { startAgentforceLikeIssuer, throwawayClient } from './oauth-server.js';
-import { killAllStarted, type LocalServer, REPO_ROOT, startLocalServer } from './processes.js';
+import {
+  killAllStarted,
+  type LocalServer,
+  REPO_ROOT,
+  runCommand,
+  startLocalServer,
+} from './processes.js';
 import type { Row } from './row.js';
 import { ProcessGroupStdioTransport } from './stdio-client.js';
 
 /**
- * The budget is ~3 minutes on two cores, plus about a minute for the web UI in Chromium and two
- * more Inspector eras and the 2026-07-28 conformance run; past this the run is failed and torn down.
+ * The budget is ~4 minutes on two cores (a cold npm cache adds about a minute: mcp-use alone is
+ * 568 MB), including the web UI in Chromium, three Inspector eras, both conformance runs, the
+ * third-party clients and the CLI health checks; past this the run is failed and torn down.
  */
-const RUN_TIMEOUT_MS = 480_000;
+const RUN_TIMEOUT_MS = 600_000;
 const SCOPE = 'mcp.invoke';
 /**
  * `${NAME}` exactly as written in a claude_desktop_config.json arg: mcp-remote expands it from its
  * environment, so the secret stays out of the process arguments.
  */
 const envPlaceholder = (name: string) => `$\{${name}}`;
+/** Installed at run time (568 MB: too large for a devDependency); pinned exactly. */
+const MCP_USE_PACKAGE = 'mcp-use@1.34.6';
 /** Claude Desktop reaches remote servers through this stdio bridge; pinned exactly. */
 const MCP_REMOTE_PACKAGE = 'mcp-remote@0.15.1';
 /** Server C: the same app and edge with the conformance suite's fixture tools (test-only). */
@@ -364,17 +378,26 @@ async function sdkV2Conversation(phase: string, url: string, mode: V2Mode, expec
 }
 
 type ThirdPartyResult = { structuredContent?: unknown; isError?: boolean };
+type Exchange = { method: string; status: number; body: string };
+type ListedTool = { name: string; outputSchema?: unknown };
 
 /** What a third-party client adapter exposes for one conversation. */
 interface ThirdPartyClient {
-  listTools(): Promise<ReadonlyArray<{ name: string; outputSchema?: unknown }>>;
+  listTools(): Promise<readonly ListedTool[]>;
   callTool(name: string, args: Record<string, unknown>): Promise<ThirdPartyResult>;
   close(): Promise<void>;
 }
 
-/** Pinned third-party clients from issue 11 (each is a devDependency at an exact version). */
+/** LangChain's MCP tools answer a tool call with a ToolMessage; structured content is an artifact. */
+type LangChainArtifact = { type?: string; data?: unknown };
+
+/**
+ * Pinned third-party clients from issue 11, each a devDependency at an exact version. Those that
+ * take no `fetch` option (`globalFetch`) are counted through the global fetch for the run.
+ */
 const THIRD_PARTY: ReadonlyArray<{
   readonly label: string;
+  readonly globalFetch?: true;
   readonly connect: (url: string, fetch: typeof globalThis.fetch) => Promise<ThirdPartyClient>;
 }> = [
   {
@@ -402,62 +425,166 @@ const THIRD_PARTY: ReadonlyArray<{
       };
     },
   },
+  {
+    label: 'LangChain @langchain/mcp-adapters 1.1.4 MultiServerMCPClient (LangChain tools)',
+    globalFetch: true,
+    async connect(url) {
+      const client = new MultiServerMCPClient({
+        mcpServers: { agentforce: { transport: 'http', url, automaticSSEFallback: false } },
+      });
+      // The tools an agent is given: LangChain tools, called with a tool call as a model makes one.
+      const tools = await client.getTools();
+      const session = await client.getClient('agentforce');
+      return {
+        // LangChain tools carry no output schema; its MCP client lists the server's.
+        listTools: async () => (await session?.listTools())?.tools ?? [],
+        async callTool(name, args) {
+          const tool = tools.find((candidate) => candidate.name === name);
+          if (!tool) throw new Error(`LangChain offered no tool ${name}`);
+          const message = (await tool.invoke({
+            type: 'tool_call',
+            id: `call-${Date.now()}`,
+            name,
+            args,
+          })) as ToolMessage;
+          const artifacts = (message.artifact ?? []) as LangChainArtifact[];
+          return {
+            structuredContent: artifacts.find((a) => a.type === 'mcp_structured_content')?.data,
+            isError: message.status === 'error',
+          };
+        },
+        close: () => client.close(),
+      };
+    },
+  },
 ];
 
+/** What one third-party conversation showed: the tools listed, each result, each HTTP exchange. */
+interface ConversationLog {
+  readonly tools: readonly ListedTool[];
+  readonly results: readonly ThirdPartyResult[];
+  readonly exchanges: readonly Exchange[];
+}
+
+const TWO_TURNS = ['Hello', 'And on Sundays?'] as const;
+const thirdPartyEmail = () =>
+  `third-party-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+
 /**
- * A third-party client holds a two-turn conversation: requests counted (no failed probe), and
- * each structured result checked against the advertised output schema.
+ * Judges a two-turn conversation of complete-agentforce-conversation: no failed request (no
+ * failed probe), each structured result valid against the advertised output schema, and the
+ * sequence ids of this run, increasing.
  */
+function judgeConversation(log: ConversationLog): { ok: boolean; detail: string } {
+  const schema = log.tools.find(
+    (tool) => tool.name === 'complete-agentforce-conversation'
+  )?.outputSchema;
+  const check = new V2Ajv().getValidator(schema as Record<string, unknown>);
+  const valid =
+    log.results.length === TWO_TURNS.length &&
+    log.results.every((result) => result.isError !== true && check(result.structuredContent).valid);
+  const sequence = log.results.map(
+    (result) => (result.structuredContent as { sequence_id?: unknown } | undefined)?.sequence_id
+  );
+  const failed = log.exchanges.filter(
+    (e) => e.status >= 400 && !(e.method === 'GET' && e.status === 405)
+  );
+  const era = log.exchanges.some((e) => e.body.includes('"server/discover"') && e.status === 200)
+    ? 'modern'
+    : 'legacy';
+  const ok =
+    valid && failed.length === 0 && log.exchanges.length > 0 && increasingFromNow(sequence);
+  return {
+    ok,
+    detail: `era ${era}; ${log.exchanges.length} HTTP requests, ${failed.length} failed; sequence ${sequence.join(',')}; schema ${valid ? 'ok' : 'MISMATCH'}`,
+  };
+}
+
+/** A third-party client in this process holds a two-turn conversation ({@link judgeConversation}). */
 async function thirdPartyConversation(
   phase: string,
   url: string,
   entry: (typeof THIRD_PARTY)[number]
 ) {
   const started = performance.now();
-  const exchanges: { method: string; status: number; body: string }[] = [];
+  const exchanges: Exchange[] = [];
+  const realFetch = globalThis.fetch;
   const counting: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
+    const response = await realFetch(input, init);
     const body = typeof init?.body === 'string' ? init.body : '';
     exchanges.push({ method: init?.method ?? 'GET', status: response.status, body });
     return response;
   };
-  let ok = false;
-  let detail: string;
+  if (entry.globalFetch) globalThis.fetch = counting;
+  let verdict = { ok: false, detail: '' };
   let client: ThirdPartyClient | undefined;
   try {
     client = await entry.connect(url, counting);
     const tools = await client.listTools();
-    const schema = tools.find(
-      (tool) => tool.name === 'complete-agentforce-conversation'
-    )?.outputSchema;
-    const check = new V2Ajv().getValidator(schema as Record<string, unknown>);
-    const clientEmail = `third-party-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-    const sequence: unknown[] = [];
-    let valid = true;
-    for (const message of ['Hello', 'And on Sundays?']) {
-      const result = await client.callTool('complete-agentforce-conversation', {
-        client_email: clientEmail,
-        message,
-      });
-      valid &&= result.isError !== true && check(result.structuredContent).valid;
-      sequence.push(
-        (result.structuredContent as { sequence_id?: unknown } | undefined)?.sequence_id
+    const clientEmail = thirdPartyEmail();
+    const results: ThirdPartyResult[] = [];
+    for (const message of TWO_TURNS) {
+      results.push(
+        await client.callTool('complete-agentforce-conversation', {
+          client_email: clientEmail,
+          message,
+        })
       );
     }
-    const failed = exchanges.filter(
-      (e) => e.status >= 400 && !(e.method === 'GET' && e.status === 405)
-    );
-    const era = exchanges.some((e) => e.body.includes('"server/discover"') && e.status === 200)
-      ? 'modern'
-      : 'legacy';
-    ok = valid && failed.length === 0 && sequence.length === 2 && increasingFromNow(sequence);
-    detail = `era ${era}; ${exchanges.length} HTTP requests, ${failed.length} failed; sequence ${sequence.join(',')}; schema ${valid ? 'ok' : 'MISMATCH'}`;
+    verdict = judgeConversation({ tools, results, exchanges });
   } catch (err) {
-    detail = short(String(err), 200);
+    verdict.detail = short(String(err), 200);
   } finally {
     await client?.close().catch(() => undefined);
+    globalThis.fetch = realFetch;
   }
-  record({ phase, check: entry.label, ok, ms: performance.now() - started, detail });
+  record({
+    phase,
+    check: entry.label,
+    ms: performance.now() - started,
+    ...verdict,
+  });
+}
+
+/**
+ * mcp-use (pinned): 568 MB installed, so it is installed at run time (into the system temp
+ * directory, kept between runs: a repeat install is a no-op) rather than kept as a devDependency,
+ * and holds the same conversation in a child process (mcp-use-conversation.mjs), telemetry off.
+ */
+async function mcpUseConversation(phase: string, url: string, base: Base) {
+  const started = performance.now();
+  const prefix = join(tmpdir(), 'agentforce-mcp-interop-tools', MCP_USE_PACKAGE);
+  let verdict = { ok: false, detail: '' };
+  const install = await runCommand(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, MCP_USE_PACKAGE],
+    { cwd: base.cwd, env: base.env, timeoutMs: 240_000 }
+  );
+  if (install.code !== 0) {
+    verdict.detail = `npm install ${MCP_USE_PACKAGE}: exit ${install.code} ${short(install.stderr.split('\n').slice(-3).join(' '))}`;
+  } else {
+    const script = join(prefix, 'conversation.mjs');
+    copyFileSync(join(REPO_ROOT, 'test', 'interop', 'mcp-use-conversation.mjs'), script);
+    const run = await runCommand(process.execPath, [script, url, thirdPartyEmail()], {
+      cwd: prefix,
+      env: { ...base.env, MCP_USE_ANONYMIZED_TELEMETRY: 'false' },
+      timeoutMs: 60_000,
+    });
+    try {
+      const log = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as ConversationLog & {
+        error?: string;
+      };
+      verdict = log.error ? { ok: false, detail: short(log.error, 200) } : judgeConversation(log);
+    } catch {
+      verdict.detail = `exit ${run.code}: ${short(run.stderr.split('\n').slice(-3).join(' '))}`;
+    }
+  }
+  record({
+    phase,
+    check: `mcp-use ${MCP_USE_PACKAGE.split('@')[1]} MCPClient (installed at run time)`,
+    ms: performance.now() - started,
+    ...verdict,
+  });
 }
 
 /** How a refusal must look, on the wire and in the Inspector. */
@@ -853,6 +980,15 @@ async function main(): Promise<number> {
       await sdkV2Conversation('sdk-v2', serverA.url, 'legacy', 'legacy');
       for (const entry of THIRD_PARTY)
         await thirdPartyConversation('third-party', serverA.url, entry);
+      await mcpUseConversation('third-party', serverA.url, base);
+      await runHealthChecks({
+        url: serverA.url,
+        serverLog: join(outDir, `${serverA.name}.log`),
+        stateDir,
+        env: base.env,
+        npmCache: process.env.npm_config_cache ?? join(homedir(), '.npm'),
+        record,
+      });
     }
 
     if (serverB) {

@@ -47,6 +47,14 @@ describe('Constant: TOOLS', () => {
     }
   });
 
+  it('declares no x-mcp-header parameter, so the CORS preflight needs no Mcp-Param-* header', async () => {
+    // 2026-07-28 (SEP-2243): a client mirrors a parameter marked `x-mcp-header` into an
+    // `Mcp-Param-{Name}` request header. A browser would need each such name in
+    // CORS_ALLOW_HEADERS (lambda/http/rules.ts): a tool that declares one must add it there.
+    const { tools } = await client.listTools();
+    expect(JSON.stringify(tools)).not.toContain('x-mcp-header');
+  });
+
   it('holds each tool once, one file per tool', () => {
     const files = readdirSync(TOOLS_DIR).filter((file) => file !== 'index.ts');
     expect(new Set(TOOL_NAMES).size).toBe(TOOL_NAMES.length);
