@@ -148,6 +148,7 @@ export function checkBudgets(results: BenchResults): BudgetCheck[] {
       .map((row) => `I/O ${row.tool} ${row.phase}: ${row.error}`),
     ...results.warm.failures,
     ...(results.throughputError ? [`throughput: ${results.throughputError}`] : []),
+    ...(results.streaming?.errors.map((error) => `live turns: ${error}`) ?? []),
   ];
   checks.push({
     name: 'every section ran and every measured call succeeded',

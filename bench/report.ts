@@ -412,17 +412,7 @@ function cost(results: BenchResults): string {
       ])
     ),
     '',
-    'An unauthenticated flood, per million 401s (request + billed duration at the measured CPU, 1 ms minimum + logs):',
-    '',
-    table(
-      ['memory', 'billed ms', '$ / 1M 401s', 'logs share'],
-      model.unauthorized.map((r) => [
-        `${r.memoryMb} MB`,
-        String(r.billedMs),
-        usd(r.total),
-        `${(r.logsShare * 100).toFixed(0)}%`,
-      ])
-    ),
+    'An unauthenticated flood (a million 401s, with and without the cost guard, Lambda\'s own log lines included) is priced in "Cost of an unauthenticated flood" below.',
   ].join('\n');
 }
 

@@ -375,8 +375,6 @@ async function main(): Promise<number> {
       coldWallMsByMemory: Object.fromEntries(
         quota.map((row) => [row.memoryMb, row.ours.totalMs?.p50 ?? Number.NaN])
       ),
-      unauthorizedCpuMs: med(turns.map((t) => t.unauthenticated.cpuMsPerRequest)),
-      unauthorizedLogBytes: med(turns.map((t) => t.unauthenticated.logBytesPerRequest)),
     });
 
     // Not part of `--check`: the flood's price is a report, not a budget.

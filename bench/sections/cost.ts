@@ -1,8 +1,7 @@
 /**
  * Cost model of one conversation turn, with every line of the bill: Lambda requests, duration
  * (the Salesforce wait plus our measured CPU at the memory size's CPU share), cold starts at a
- * stated rate, DynamoDB writes, CloudWatch Logs ingestion (measured bytes), Cognito M2M tokens;
- * and the price of an unauthenticated flood (a million 401s).
+ * stated rate, DynamoDB writes, CloudWatch Logs ingestion (measured bytes), Cognito M2M tokens. The price of an unauthenticated flood is sections/flood.ts.
  */
 import { FULL_VCPU_MB } from '../lib/cgroup.js';
 
@@ -42,8 +41,6 @@ export interface CostInput {
   /** Import + first initialize + first tools/call: measured CPU, and wall per memory size if measured under a quota. */
   readonly coldCpuMs: number;
   readonly coldWallMsByMemory: Readonly<Record<number, number>>;
-  readonly unauthorizedCpuMs: number;
-  readonly unauthorizedLogBytes: number;
 }
 
 export interface CostRow {
@@ -61,13 +58,6 @@ export interface CostRow {
 export interface CostModel {
   /** USD per million turns. */
   readonly rows: readonly CostRow[];
-  /** USD per million 401s, per memory size. */
-  readonly unauthorized: ReadonlyArray<{
-    readonly memoryMb: number;
-    readonly billedMs: number;
-    readonly total: number;
-    readonly logsShare: number;
-  }>;
 }
 
 const cpuFactor = (memoryMb: number) => Math.max(1, FULL_VCPU_MB / memoryMb);
@@ -105,14 +95,5 @@ export function costModel(input: CostInput): CostModel {
       });
     }
   }
-  const unauthorized = ASSUMPTIONS.memorySizesMb.map((memoryMb) => {
-    const billedMs = billed(input.unauthorizedCpuMs * cpuFactor(memoryMb));
-    const logCost = logs(input.unauthorizedLogBytes) * 1e6;
-    const total =
-      PRICES.lambdaRequest * 1e6 +
-      gbSeconds(memoryMb, billedMs) * PRICES.lambdaArmGbSecond * 1e6 +
-      logCost;
-    return { memoryMb, billedMs, total, logsShare: logCost / total };
-  });
-  return { rows, unauthorized };
+  return { rows };
 }

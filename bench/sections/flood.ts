@@ -14,6 +14,8 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DEFAULT_MEMORY_MB } from '../../infra/config.js';
+import { PRICES } from './cost.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -21,16 +23,11 @@ const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const BASELINE_COMMIT = '8e19b40';
 
 /** Public prices (us-east-1) and what CloudWatch bills per event. */
-export const FLOOD_PRICES = {
-  lambdaRequest: 0.2 / 1e6,
-  lambdaArmGbSecond: 0.0000133334,
-  logsPerGb: 0.5,
-  /** CloudWatch Logs bills each event's bytes plus 26 bytes of metadata. */
-  logEventOverheadBytes: 26,
-} as const;
+/** CloudWatch Logs bills each event's bytes plus 26 bytes of metadata. */
+const LOG_EVENT_OVERHEAD_BYTES = 26;
 
-/** The stack's default memory size (infra: `memorySize`). */
-const MEMORY_MB = 256;
+/** Priced at the stack's default memory size (infra: `memorySize`). */
+const MEMORY_MB = DEFAULT_MEMORY_MB;
 
 /**
  * Lambda's own lines per invocation in the default text format, as it prints them (shape from the
@@ -207,17 +204,17 @@ function price(scenario: string, m: FloodMeasurement, platformLines: boolean): F
   const platformBytes = platformLines ? PLATFORM_LINES.join('').length : 0;
   const events = m.logLines + (platformLines ? PLATFORM_LINES.length : 0);
   const bytes = m.logBytes + platformBytes;
-  const ingested = bytes + events * FLOOD_PRICES.logEventOverheadBytes;
-  const logsUsd = (ingested / 1e9) * FLOOD_PRICES.logsPerGb * 1e6;
+  const ingested = bytes + events * LOG_EVENT_OVERHEAD_BYTES;
+  const logsUsd = (ingested / 1e9) * PRICES.logsPerGb * 1e6;
   // Lambda bills duration in 1 ms steps; a refusal takes well under one.
   const billedMs = Math.max(1, Math.ceil(m.medianMs));
-  const durationUsd = (MEMORY_MB / 1024) * (billedMs / 1000) * FLOOD_PRICES.lambdaArmGbSecond * 1e6;
+  const durationUsd = (MEMORY_MB / 1024) * (billedMs / 1000) * PRICES.lambdaArmGbSecond * 1e6;
   return {
     scenario,
     logBytesPerRequest: Math.round(bytes),
     logEventsPerRequest: Math.round(events * 10) / 10,
     billedMs,
-    usdPerMillion: FLOOD_PRICES.lambdaRequest * 1e6 + durationUsd + logsUsd,
+    usdPerMillion: PRICES.lambdaRequest * 1e6 + durationUsd + logsUsd,
     logsUsdPerMillion: logsUsd,
   };
 }

@@ -106,8 +106,13 @@ async function progressRow(
   const email = `stream-${path.replace(/\W+/g, '-')}-${Date.now()}@example.com`;
   const opened = new Client({ name: 'bench', version: '1.0.0' });
   await opened.connect(new StreamableHTTPClientTransport(new URL(MCP_URL_FOR(fetch)), { fetch }));
-  await opened.callTool({ name: 'create-agent-session', arguments: { client_email: email } });
+  const created = await opened.callTool({
+    name: 'create-agent-session',
+    arguments: { client_email: email },
+  });
   await opened.close();
+  if (created.isError)
+    throw new Error(`create-agent-session failed: ${JSON.stringify(created.content)}`);
   await timedTurn(fetch, simulator, email); // warm-up, not recorded
   const turns = [];
   for (let i = 0; i < runs; i++) turns.push(await timedTurn(fetch, simulator, email));
@@ -154,6 +159,8 @@ async function startLocalServer(simulator: Simulator, dynamoEndpoint: string) {
         SALESFORCE_AGENT_ID: simulator.agentId,
         SALESFORCE_CLIENT_ID: simulator.credentials.clientId,
         SALESFORCE_CLIENT_SECRET: simulator.credentials.clientSecret,
+        // One tenant on a table the other sections filled: the session cap is not measured here.
+        MAX_SESSIONS_PER_TENANT: '0',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     }
@@ -212,6 +219,7 @@ async function inProcessApp(simulator: Simulator, dynamoEndpoint: string) {
     SALESFORCE_CLIENT_SECRET: simulator.credentials.clientSecret,
     AUTH_MODE: 'none',
     ALLOWED_HOSTS: '127.0.0.1,localhost',
+    MAX_SESSIONS_PER_TENANT: '0',
   });
   const documentClient = createDocumentClient({
     endpoint: dynamoEndpoint,
