@@ -10,10 +10,8 @@
  * - Invoke modes: cold start (import + first JSON tools/call, fresh processes, alternating) and
  *   warm 401 / JSON answers (interleaved in one process), RESPONSE_STREAM over BUFFERED.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { freePort, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../local/dynamodb-local.js';
+import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../local/dynamodb-local.js';
 import { handlerFetch } from '../../local/function-url-event.js';
 import {
   localStreamingRuntime,
@@ -22,8 +20,8 @@ import {
 } from '../../local/streaming-runtime.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import type { InvokeMode, InvokeModesPlan, InvokeModesResult } from '../children/invoke-modes.js';
-import { REPO_ROOT, RESULTS_DIR } from '../lib/build.js';
 import { baseChildEnv, runChild } from '../lib/child.js';
+import { startLocalServer } from '../lib/local-server.js';
 import { initializeBody, MCP_URL, toolCallBody, toolsListBody } from '../lib/mcp-requests.js';
 import { BENCH_TABLE, type StandIns } from '../lib/stand-ins.js';
 import { median, percentile } from '../lib/stats.js';
@@ -133,62 +131,20 @@ async function progressRow(
   };
 }
 
-/** `npm start` (local/server.ts under tsx) on a free port, against the given simulator. */
-async function startLocalServer(simulator: Simulator, dynamoEndpoint: string) {
-  const port = await freePort();
-  const tsx = import.meta.resolve('tsx');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', tsx, join(REPO_ROOT, 'local/server.ts')],
-    {
-      // A neutral cwd: local/backends.ts would load a developer's .env from the cwd.
-      cwd: RESULTS_DIR,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        TSX_TSCONFIG_PATH: join(REPO_ROOT, 'tsconfig.json'),
-        PORT: String(port),
-        POWERTOOLS_LOG_LEVEL: 'SILENT',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        TABLE_NAME: BENCH_TABLE,
-        AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-        AWS_REGION: LOCAL_AWS_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
-        SALESFORCE_SERVER_URL: simulator.url,
-        SALESFORCE_AGENT_ID: simulator.agentId,
-        SALESFORCE_CLIENT_ID: simulator.credentials.clientId,
-        SALESFORCE_CLIENT_SECRET: simulator.credentials.clientSecret,
-        // One tenant on a table the other sections filled: the session cap is not measured here.
-        MAX_SESSIONS_PER_TENANT: '0',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    }
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/health`, {
-      signal: AbortSignal.timeout(1_000),
-    })
-      .then((res) => res.ok)
-      .catch(() => false);
-    if (ok) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error('npm start did not answer /health within 60 s');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/** `npm start` against the given simulator, with a `fetch` whose MCP URL is the server's. */
+async function startNpmStart(simulator: Simulator, dynamoEndpoint: string) {
+  const server = await startLocalServer(dynamoEndpoint, {
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    SALESFORCE_SERVER_URL: simulator.url,
+    SALESFORCE_AGENT_ID: simulator.agentId,
+    SALESFORCE_CLIENT_ID: simulator.credentials.clientId,
+    SALESFORCE_CLIENT_SECRET: simulator.credentials.clientSecret,
+    // One tenant on a table the other sections filled: the session cap is not measured here.
+    MAX_SESSIONS_PER_TENANT: '0',
+  });
   const local: typeof fetch = (input, init) => fetch(input, init);
-  urls.set(local, `http://127.0.0.1:${port}/mcp`);
-  return { fetch: local, stop };
+  urls.set(local, server.url);
+  return { fetch: local, stop: server.stop };
 }
 
 /**
@@ -323,7 +279,7 @@ export async function measureStreaming(options: {
     ] as const) {
       progress.push(await progressRow(path, fetch, simulator, options.runs));
     }
-    const local = await startLocalServer(simulator, options.standIns.dynamoEndpoint);
+    const local = await startNpmStart(simulator, options.standIns.dynamoEndpoint);
     try {
       progress.push(await progressRow('npm start (HTTP)', local.fetch, simulator, options.runs));
     } finally {
