@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import type { FunctionUrlResult } from '../lambda/http/function-url.js';
 
@@ -136,20 +136,6 @@ export async function eventFromRequest(request: Request): Promise<LambdaFunction
     url: request.url,
     headers,
     ...(body && body.byteLength > 0 ? { body } : {}),
-  });
-}
-
-/** Reads a Node HTTP request into a Function URL event, as the Function URL front end does. */
-export async function eventFromIncoming(req: IncomingMessage): Promise<LambdaFunctionURLEvent> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks);
-  return toFunctionUrlEvent({
-    method: req.method ?? 'GET',
-    url: `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`,
-    headers: req.headers,
-    ...(body.byteLength > 0 ? { body } : {}),
-    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
   });
 }
 

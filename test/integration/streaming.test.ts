@@ -21,11 +21,8 @@ import { createApp } from '../../lambda/app.js';
 import { NO_AUTH_TENANT } from '../../lambda/auth/index.js';
 import { createStreamingHandler } from '../../lambda/function-url-handler.js';
 import type { RequestMeasurement } from '../../lambda/observability/metrics.js';
-import {
-  eventFromIncoming,
-  lambdaContext,
-  toFunctionUrlEvent,
-} from '../../local/function-url-event.js';
+import { lambdaContext, toFunctionUrlEvent } from '../../local/function-url-event.js';
+import { readEdgeRequest, writeRefusal } from '../../local/http-edge.js';
 import {
   localStreamingRuntime,
   ResponseSink,
@@ -195,7 +192,11 @@ describe('Streaming: other clients and hosts', () => {
   it('streams over node:http as npm start serves it (status and headers first, then each event)', async () => {
     // Prepare: local/server.ts's serve step on the same stand-in runtime.
     const server = createServer((req, res) => {
-      void eventFromIncoming(req).then((event) => streaming(event, res, lambdaContext(10_000)));
+      void readEdgeRequest(req, 1_048_576).then((read) =>
+        read.ok
+          ? streaming(read.event, res, lambdaContext(10_000))
+          : writeRefusal(res, read.refusal)
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  eventFromIncoming,
   type FunctionUrlHandler,
   lambdaContext,
   writeResult,
 } from '../../../local/function-url-event.js';
+import { readEdgeRequest, writeRefusal } from '../../../local/http-edge.js';
 
 /** The Lambda handler served over real HTTP on 127.0.0.1, as `npm start` serves it. */
 export interface HandlerServer {
@@ -22,8 +22,9 @@ export interface HandlerServer {
 
 /**
  * Serves `handler` on a random loopback port. Each HTTP request becomes one Function URL event
- * (lower-cased headers, base64 body) and one invocation with `timeoutMs` remaining, exactly as
- * `local/server.ts` does; the handler, its simulator and its table stay inspectable in-process.
+ * (lower-cased headers, base64 body), read by `local/server.ts`'s own edge reader, and one buffered
+ * invocation with `timeoutMs` remaining; the handler, its simulator and its table stay
+ * inspectable in-process.
  *
  * @example
  * const server = await serveHandler(harness.handler);
@@ -38,7 +39,10 @@ export async function serveHandler(
   const crashes: string[] = [];
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const event = await eventFromIncoming(req);
+    // npm start's reader, with no edge body limit: the function's own limit is what is tested.
+    const read = await readEdgeRequest(req, Number.POSITIVE_INFINITY);
+    if (!read.ok) return writeRefusal(res, read.refusal);
+    const { event } = read;
     stats.invocations++;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
