@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import type { App } from './app.js';
 import { type FunctionUrlResult, toFunctionUrlResult, toWebRequest } from './http/function-url.js';
+import { isEventStream } from './http/rules.js';
 import { logger } from './logger.js';
 
 /** Time kept back from the invocation's limit to convert and return the answer. */
@@ -130,8 +131,7 @@ function streamMetadata(response: Response) {
  * buffered mode.
  */
 async function writeBody(response: Response, stream: NodeJS.WritableStream): Promise<void> {
-  const contentType = response.headers.get('content-type') ?? '';
-  if (!response.body || !contentType.toLowerCase().startsWith('text/event-stream')) {
+  if (!response.body || !isEventStream(response)) {
     const body = Buffer.from(await response.arrayBuffer());
     await new Promise<void>((resolve, reject) => {
       stream.once('error', reject);

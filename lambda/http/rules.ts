@@ -61,6 +61,11 @@ export function servedScheme(authority: string): 'http:' | 'https:' {
   return isLoopbackHost(hostName(authority)) ? 'http:' : 'https:';
 }
 
+/** Whether an answer is an event stream (`text/event-stream`): the only kind that is relayed as it is produced. */
+export function isEventStream(response: Response): boolean {
+  return mediaTypes(response.headers.get('content-type')).includes('text/event-stream');
+}
+
 /** Host name of a `Host` header, without port, lower-cased (`[::1]:3000` -> `[::1]`). */
 export function hostName(host: string): string {
   const value = host.trim().toLowerCase();

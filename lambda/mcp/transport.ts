@@ -4,6 +4,7 @@ import {
   type McpServer,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
+import { isEventStream } from '../http/rules.js';
 import { logger } from '../logger.js';
 
 /** A POST to the MCP endpoint that passed the HTTP edge checks. */
@@ -123,8 +124,7 @@ async function finish(
   close: () => Promise<void>,
   stream: McpExchange['stream']
 ): Promise<Response> {
-  const contentType = response.headers.get('content-type') ?? '';
-  if (stream && response.body && contentType.toLowerCase().startsWith('text/event-stream')) {
+  if (stream && response.body && isEventStream(response)) {
     return relayed(response, response.body, close, stream.waitUntil);
   }
   try {
